@@ -1,0 +1,190 @@
+"""The rule-based crisis detector, a spaCy pipeline component.
+
+It is one of two independent detectors (the other is the trained intent), so it
+must not depend on the classifier: it reads only the lemmas the project's own
+pipeline produces and the phrases in `patterns.yml`. It errs towards
+escalation; the cues it uses to stand down (negation, a question *about*
+suicide, a clearly resolved past) are narrow and listed in the same file.
+"""
+
+# No `from __future__ import annotations`: spaCy resolves factory type hints at runtime.
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+PATTERNS_FILE = Path(__file__).with_name("patterns.yml")
+SPAN_KEY = "crisis"
+_GAP = "..."
+
+if not Token.has_extension("cnorm"):
+    Token.set_extension("cnorm", default=None)
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    person: str
+    negatable: bool
+
+
+def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]) -> dict[str, Any]:
+    """Turn the human-readable phrases into Matcher token patterns.
+
+    Phrase words are lemmatised with the same pipeline that will read messages,
+    so a phrase written as "wants to die" still matches "wanted to die".
+    """
+    spellings = {str(variant).lower(): str(canon) for canon, variants in data["spellings"].items() for variant in variants}
+
+    def norm(word: str) -> list[str]:
+        return [spellings.get(w, w) for w in lemmatize(word)]
+
+    lists = {name: sorted({n for word in words for n in norm(str(word))}) for name, words in data["lists"].items()}
+    groups: dict[str, dict[str, Any]] = {}
+    for name, group in data["groups"].items():
+        compiled = []
+        for phrase in group["phrases"]:
+            tokens: list[dict[str, Any]] = []
+            for part in str(phrase).split():
+                if part == _GAP:
+                    tokens.extend({"OP": "?"} for _ in range(3))
+                elif re.fullmatch(r"\{\w+\}", part):
+                    tokens.append({"_": {"cnorm": {"IN": lists[part[1:-1]]}}})
+                else:
+                    tokens.extend({"_": {"cnorm": n}} for n in norm(part))
+            compiled.append(tokens)
+        groups[name] = {"person": group["person"], "negatable": group["negatable"], "patterns": compiled}
+
+    def words(key: str) -> list[str]:
+        return sorted({n for w in data[key] for n in norm(str(w))})
+
+    return {
+        "spellings": spellings,
+        "groups": groups,
+        "past_cues": [norm(str(c)) for c in data["past_cues"]],
+        "present_cues": words("present_cues"),
+        "negations": words("negations"),
+        "negation_exceptions": words("negation_exceptions"),
+        "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
+        "question_topics": words("question_topics"),
+        "first_person": sorted({str(w).lower() for w in data["first_person"]} | set(words("first_person"))),
+        "close": lists["close"],
+    }
+
+
+class CrisisMatcher:
+    """Marks crisis phrases in `doc.spans["crisis"]`, labelled with their group."""
+
+    def __init__(self, nlp: Language, name: str = "crisis_matcher") -> None:
+        self.nlp = nlp
+        self.name = name
+        self.compiled: dict[str, Any] = {}
+        self.matcher = Matcher(nlp.vocab)
+
+    def build(self, data: dict[str, Any]) -> None:
+        def lemmatize(text: str) -> list[str]:
+            doc = self.nlp.get_pipe("lemmatizer")(self.nlp.make_doc(text))
+            return [(t.lemma_ or t.text).lower() for t in doc]
+
+        self._load(compile_patterns(data, lemmatize))
+
+    def _load(self, compiled: dict[str, Any]) -> None:
+        self.compiled = compiled
+        self.matcher = Matcher(self.nlp.vocab)
+        for name, group in compiled["groups"].items():
+            self.matcher.add(name, group["patterns"])
+        self.groups = {n: Group(n, g["person"], g["negatable"]) for n, g in compiled["groups"].items()}
+
+    def __call__(self, doc: Doc) -> Doc:
+        spellings = self.compiled["spellings"]
+        for token in doc:
+            lower = token.lower_
+            token._.cnorm = spellings.get(lower) or spellings.get((token.lemma_ or lower).lower()) or (
+                token.lemma_ or lower
+            ).lower()
+        doc.spans[SPAN_KEY] = [span for span in self._matches(doc) if self._counts(doc, span)]
+        return doc
+
+    def _matches(self, doc: Doc) -> Iterable[Span]:
+        seen: set[tuple[int, int]] = set()
+        for match_id, start, end in self.matcher(doc):
+            key = (start, end)
+            if key not in seen:
+                seen.add(key)
+                yield Span(doc, start, end, label=self.nlp.vocab.strings[match_id])
+
+    def _counts(self, doc: Doc, span: Span) -> bool:
+        group = self.groups[span.label_]
+        sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
+        norms = [t._.cnorm for t in sentence]
+        lowers = {t.lower_ for t in sentence}
+        first = bool(lowers & set(self.compiled["first_person"]) or set(norms) & set(self.compiled["first_person"]))
+        close = bool(set(norms) & set(self.compiled["close"]))
+        if group.person == "first" and not first:
+            return False
+        if group.person == "third" and not close:
+            return False
+        if group.negatable and self._negated(doc, span):
+            return False
+        if self._about_the_past(doc, sentence):
+            return False
+        return not (self._is_question(sentence) and not first and not close)
+
+    def _negated(self, doc: Doc, span: Span) -> bool:
+        breaks = self.compiled["clause_breaks"]
+        start = max(span.sent.start if doc.has_annotation("SENT_START") else 0, span.start - 4)
+        for i in range(span.start - 1, start - 1, -1):
+            token = doc[i]
+            if token.lower_ in breaks or token._.cnorm in breaks:
+                return False
+            if token._.cnorm in self.compiled["negations"] or token.lower_ == "n't":
+                following = doc[i + 1]._.cnorm if i + 1 < len(doc) else ""
+                return following not in self.compiled["negation_exceptions"]
+        return False
+
+    def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
+        norms = [t._.cnorm for t in sentence]
+        if set(t._.cnorm for t in doc) & set(self.compiled["present_cues"]):
+            return False
+        return any(_contains(norms, cue) for cue in self.compiled["past_cues"])
+
+    def _is_question(self, sentence: Span) -> bool:
+        text = sentence.text.strip().lower()
+        interrogative = text.split(" ", 1)[0] in {"does", "do", "can", "is", "are", "will", "how", "what", "why", "could", "should", "would"}
+        topical = bool({t._.cnorm for t in sentence} & set(self.compiled["question_topics"]))
+        return (text.endswith("?") or interrogative) and topical
+
+    def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "compiled.json").write_text(json.dumps(self.compiled), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "CrisisMatcher":
+        self._load(json.loads((Path(path) / "compiled.json").read_text(encoding="utf-8")))
+        return self
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+@Language.factory("crisis_matcher")
+def make_crisis_matcher(nlp: Language, name: str) -> CrisisMatcher:
+    return CrisisMatcher(nlp, name)
+
+
+def crisis_spans(doc: Doc) -> list[Span]:
+    """The crisis phrases the rule detector found in a processed message."""
+    return list(doc.spans.get(SPAN_KEY, [])) if SPAN_KEY in doc.spans else []

@@ -1,0 +1,114 @@
+"""Configuration from `.env` and the environment, checked once at start.
+
+A clinic's IT person edits `.env`; a typo there must produce one line that names
+the key and says how to fix it, not a traceback deep inside Rasa.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message is meant for a person."""
+
+
+def _port(env: dict[str, str], key: str, default: int) -> int:
+    raw = env.get(key) or str(default)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{key}={raw!r} in .env is not a port number; use a number between 1 and 65535.")
+    return int(raw)
+
+
+def _url(env: dict[str, str], key: str, schemes: tuple[str, ...], default: str = "") -> str:
+    raw = env.get(key, default) or default
+    if raw and urlparse(raw).scheme not in schemes:
+        raise ConfigError(f"{key}={raw!r} in .env must start with one of: {', '.join(s + '://' for s in schemes)}.")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    rasa_host: str
+    rasa_port: int
+    action_server_port: int
+    rasa_token: str
+    cors_origins: str
+    alert_webhook_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
+    alert_email_from: str
+    alert_email_to: str
+    console_url: str
+    alert_poll_seconds: float
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_server_port}/webhook"
+
+    def process_env(self) -> dict[str, str]:
+        """Environment for the Rasa, action-server and worker processes.
+
+        `endpoints.yml` interpolates these, so the YAML files never hold a secret.
+        """
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            ACTION_SERVER_URL=self.action_server_url,
+            PYTHONPATH=str(ROOT),
+            # Rasa refuses several Sanic workers with an in-memory lock store.
+            SANIC_WORKERS=env.get("SANIC_WORKERS", "1") if self.redis_url else "1",
+        )
+        return env
+
+
+def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) -> Settings:
+    """Read `.env` (if present), then the process environment, then explicit overrides."""
+    path = env_file or ROOT / ".env"
+    env: dict[str, str] = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
+    env.update({k: v for k, v in os.environ.items() if k.lower() in Settings.__annotations__})
+    env.update(overrides or {})
+    VAR_DIR.mkdir(exist_ok=True)
+    database_url = _url(
+        env, "DATABASE_URL", ("sqlite", "postgresql", "postgresql+psycopg2"), f"sqlite:///{VAR_DIR / 'assistant.db'}"
+    )
+    starttls = env.get("SMTP_STARTTLS", "false").lower()
+    if starttls not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ConfigError(f"SMTP_STARTTLS={starttls!r} in .env must be true or false.")
+    try:
+        poll = float(env.get("ALERT_POLL_SECONDS", "2"))
+    except ValueError:
+        raise ConfigError("ALERT_POLL_SECONDS in .env must be a number of seconds, e.g. 2.") from None
+    return Settings(
+        database_url=database_url,
+        redis_url=_url(env, "REDIS_URL", ("redis", "rediss")),
+        rasa_host=env.get("RASA_HOST", "127.0.0.1"),
+        rasa_port=_port(env, "RASA_PORT", 5005),
+        action_server_port=_port(env, "ACTION_SERVER_PORT", 5055),
+        rasa_token=env.get("RASA_TOKEN", ""),
+        cors_origins=env.get("CORS_ORIGINS", ""),
+        alert_webhook_url=_url(env, "ALERT_WEBHOOK_URL", ("http", "https")),
+        smtp_host=env.get("SMTP_HOST", ""),
+        smtp_port=_port(env, "SMTP_PORT", 25),
+        smtp_user=env.get("SMTP_USER", ""),
+        smtp_password=env.get("SMTP_PASSWORD", ""),
+        smtp_starttls=starttls in {"true", "1", "yes"},
+        alert_email_from=env.get("ALERT_EMAIL_FROM", "assistant@localhost"),
+        alert_email_to=env.get("ALERT_EMAIL_TO", ""),
+        console_url=env.get("CONSOLE_URL", "http://127.0.0.1:5080").rstrip("/"),
+        alert_poll_seconds=poll,
+    )
