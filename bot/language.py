@@ -23,14 +23,18 @@ MEDICATIONS_FILE = ROOT / "bot" / "intake" / "medications.yml"
 MEDICATION_LABEL = "MEDICATION"
 
 
-def medication_patterns(path: Path = MEDICATIONS_FILE) -> list[dict]:
-    """EntityRuler patterns whose `id` is the generic name, so brands and typos resolve to it."""
+def medication_patterns(nlp: Language, path: Path = MEDICATIONS_FILE) -> list[dict]:
+    """EntityRuler patterns whose `id` is the generic name, so brands and typos resolve to it.
+
+    Names are tokenised by the pipeline itself, which splits "buprenorphine-naloxone"
+    and "st. john's wort" the same way it will split a patient's message.
+    """
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
     patterns = []
     for entry in entries:
         names = {entry["generic"], *entry.get("brands", []), *entry.get("aliases", [])}
         for name in sorted({n.lower() for n in names}):
-            tokens = [{"LOWER": part} for part in name.split()]
+            tokens = [{"LOWER": token.lower_} for token in nlp.make_doc(name)]
             patterns.append({"label": MEDICATION_LABEL, "pattern": tokens, "id": entry["generic"].lower()})
     return patterns
 
@@ -41,7 +45,7 @@ def build() -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-    ruler.add_patterns(medication_patterns())
+    ruler.add_patterns(medication_patterns(nlp))
     matcher = nlp.add_pipe("crisis_matcher")
     matcher.build(crisis_rules.load_patterns())
     return nlp

@@ -65,9 +65,15 @@ class Settings:
         `endpoints.yml` interpolates these, so the YAML files never hold a secret.
         """
         env = dict(os.environ)
+        redis = urlparse(self.redis_url) if self.redis_url else None
         env.update(
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis_url,
+            LOCK_STORE_TYPE="redis" if redis else "in_memory",
+            REDIS_HOST=(redis.hostname or "127.0.0.1") if redis else "",
+            REDIS_PORT=str(redis.port or 6379) if redis else "",
+            REDIS_DB=(redis.path.strip("/") or "0") if redis else "",
+            REDIS_PASSWORD=(redis.password or "") if redis else "",
             ACTION_SERVER_URL=self.action_server_url,
             PYTHONPATH=str(ROOT),
             # Rasa refuses several Sanic workers with an in-memory lock store.

@@ -10,9 +10,10 @@ suicide, a clearly resolved past) are narrow and listed in the same file.
 # No `from __future__ import annotations`: spaCy resolves factory type hints at runtime.
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 from spacy.language import Language
@@ -78,6 +79,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "negation_exceptions": words("negation_exceptions"),
         "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
         "question_topics": words("question_topics"),
+        "question_words": [str(w).lower() for w in data["question_words"]],
         "first_person": sorted({str(w).lower() for w in data["first_person"]} | set(words("first_person"))),
         "close": lists["close"],
     }
@@ -161,7 +163,7 @@ class CrisisMatcher:
 
     def _is_question(self, sentence: Span) -> bool:
         text = sentence.text.strip().lower()
-        interrogative = text.split(" ", 1)[0] in {"does", "do", "can", "is", "are", "will", "how", "what", "why", "could", "should", "would"}
+        interrogative = text.split(" ", 1)[0] in self.compiled["question_words"]
         topical = bool({t._.cnorm for t in sentence} & set(self.compiled["question_topics"]))
         return (text.endswith("?") or interrogative) and topical
 

@@ -1,0 +1,96 @@
+"""The project's command line: `python -m bot <command>` (the Makefile calls these)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import uuid
+
+from bot import settings as config
+
+
+def _build_nlp(args: argparse.Namespace) -> int:
+    from bot import language
+
+    print(f"spaCy pipeline written to {language.save()}")
+    return 0
+
+
+def _build_kb(args: argparse.Namespace) -> int:
+    from bot import knowledge
+
+    try:
+        path = knowledge.build()
+    except knowledge.KnowledgeError as error:
+        print(f"error: knowledge base: {error}", file=sys.stderr)
+        return 1
+    print(f"FAQ training data and responses written to {path}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot import stack
+
+    return stack.serve(config.load())
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    from bot.alerts import delivery
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    delivery.run_forever(config.load())
+    return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    """A terminal chat against the running assistant (`make run` in another terminal)."""
+    import requests
+
+    settings = config.load()
+    url = f"http://{settings.rasa_host}:{settings.rasa_port}/webhooks/rest/webhook"
+    sender = f"shell-{uuid.uuid4().hex[:12]}"
+    print("Type a message (Ctrl-D to quit).")
+    for line in sys.stdin:
+        try:
+            replies = requests.post(url, json={"sender": sender, "message": line.strip()}, timeout=30).json()
+        except requests.RequestException:
+            print(f"error: no assistant at {url}; start it with `make run`.", file=sys.stderr)
+            return 1
+        for reply in replies:
+            print(f"bot: {reply.get('text', '')}")
+            for number, button in enumerate(reply.get("buttons") or [], start=1):
+                print(f"     {number}. {button['title']}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    config.load()
+    return 0
+
+
+COMMANDS = {
+    "build-nlp": (_build_nlp, "build the project's spaCy pipeline into build/spacy_en"),
+    "build-kb": (_build_kb, "generate FAQ training data and responses from knowledge/"),
+    "run": (_run, "start the action server, the Rasa server and the alert worker"),
+    "alerts": (_alerts, "deliver crisis alerts to the clinic (started by `run`)"),
+    "shell": (_shell, "chat with the running assistant in this terminal"),
+    "check-config": (_check, "validate .env and exit"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        commands.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command][0](args)
+    except config.ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

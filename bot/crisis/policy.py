@@ -1,0 +1,98 @@
+"""Makes the crisis reply win over everything else in the dialogue, forms included.
+
+The crisis rules in `data/rules/crisis.yml` describe the behaviour; this policy
+guarantees it. Rasa runs an active form before any rule, and a form always
+calls its validation action on the action server first: when that server is
+down the form fails on every try and the person would get no reply at all. So
+on a crisis turn this policy predicts `action_deactivate_loop` (if a form is
+active) and then `utter_crisis`, both served by Rasa itself, with a priority
+above RulePolicy's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlu.crisis_detector import CRISIS_INTENT
+
+CRISIS_RESPONSE = "utter_crisis"
+
+
+def next_crisis_action(tracker: DialogueStateTracker) -> str | None:
+    """The action the crisis path needs now, or None when this is not a crisis turn."""
+    actions_since_user: list[str] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if event.intent_name != CRISIS_INTENT:
+                return None
+            break
+        if isinstance(event, ActionExecuted) and event.action_name != ACTION_LISTEN_NAME:
+            actions_since_user.append(event.action_name or "")
+    else:
+        return None
+    if CRISIS_RESPONSE in actions_since_user:
+        return None
+    if tracker.active_loop_name:
+        return ACTION_DEACTIVATE_LOOP_NAME
+    return CRISIS_RESPONSE
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class CrisisPolicy(Policy):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 7}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Any | None = None,
+    ) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        self.persist()
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        action = next_crisis_action(tracker)
+        if action is None:
+            return self._prediction(probabilities)
+        probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities, is_no_user_prediction=True)
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / "crisis_policy.txt").write_text("stateless\n", encoding="utf-8")
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CrisisPolicy:
+        return cls(config, model_storage, resource, execution_context)

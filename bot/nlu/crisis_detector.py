@@ -1,0 +1,81 @@
+"""OR-s the two crisis detectors and makes the result impossible to miss downstream.
+
+It runs last in the NLU pipeline, after the intent classifier and the fallback
+classifier, so that a crisis overrides every other reading of the message,
+including "I did not understand". The dialogue then sees the intent
+`crisis_disclosure` and the entity `crisis_signal`, which names the detector
+that fired (`rules`, `intent` or `both`) and is stored in the slot of the same
+name for staff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.crisis.rules import crisis_spans
+
+CRISIS_INTENT = "crisis_disclosure"
+SIGNAL_ENTITY = "crisis_signal"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class CrisisDetector(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # The classifier counts as having fired when crisis_disclosure is its top
+        # intent, or close behind with at least this confidence: a missed crisis
+        # costs far more than an extra safety message.
+        return {"intent_threshold": 0.35}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.intent_threshold = float(config["intent_threshold"])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisDetector:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        signal = self.signal(message)
+        if signal is None:
+            return
+        message.set(INTENT, {"name": CRISIS_INTENT, "confidence": 1.0}, add_to_output=True)
+        entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != SIGNAL_ENTITY]
+        entities.append({"entity": SIGNAL_ENTITY, "value": signal, "extractor": type(self).__name__})
+        message.set(ENTITIES, entities, add_to_output=True)
+
+    def signal(self, message: Message) -> str | None:
+        """Which detector flags this message: `rules`, `intent`, `both` or None."""
+        doc = message.get(SPACY_DOCS[TEXT])
+        by_rules = doc is not None and bool(crisis_spans(doc))
+        by_intent = self._intent_fired(message)
+        if by_rules and by_intent:
+            return "both"
+        if by_rules:
+            return "rules"
+        return "intent" if by_intent else None
+
+    def _intent_fired(self, message: Message) -> bool:
+        intent = message.get(INTENT) or {}
+        if intent.get("name") == CRISIS_INTENT:
+            return True
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        return any(r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= self.intent_threshold for r in ranking)
