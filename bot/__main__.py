@@ -64,6 +64,13 @@ def _shell(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_key(args: argparse.Namespace) -> int:
+    from bot import crypto
+
+    print(crypto.new_key())
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     config.load()
     return 0
@@ -76,6 +83,7 @@ COMMANDS = {
     "alerts": (_alerts, "deliver crisis alerts to the clinic (started by `run`)"),
     "shell": (_shell, "chat with the running assistant in this terminal"),
     "check-config": (_check, "validate .env and exit"),
+    "new-key": (_new_key, "print a new encryption key for DATA_KEYS in .env"),
 }
 
 

@@ -54,6 +54,7 @@ class Settings:
     alert_email_to: str
     console_url: str
     alert_poll_seconds: float
+    data_keys: str
 
     @property
     def action_server_url(self) -> str:
@@ -76,6 +77,7 @@ class Settings:
             REDIS_PASSWORD=(redis.password or "") if redis else "",
             ACTION_SERVER_URL=self.action_server_url,
             PYTHONPATH=str(ROOT),
+            DATA_KEYS=self.data_keys,
             # Rasa refuses several Sanic workers with an in-memory lock store.
             SANIC_WORKERS=env.get("SANIC_WORKERS", "1") if self.redis_url else "1",
         )
@@ -117,4 +119,5 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         alert_email_to=env.get("ALERT_EMAIL_TO", ""),
         console_url=env.get("CONSOLE_URL", "http://127.0.0.1:5080").rstrip("/"),
         alert_poll_seconds=poll,
+        data_keys=env.get("DATA_KEYS", ""),
     )

@@ -30,6 +30,31 @@ crisis_alerts = sa.Table(
 )
 
 
+# One row per intake. `answers` (every slot the person filled) and `note` are
+# encrypted with bot.crypto; totals, bands and flags are for sorting and are
+# computed from the answers by bot.intake.
+intakes = sa.Table(
+    "intakes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False, default="started"),  # started | submitted | reviewed
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("submitted_at", sa.Float),
+    sa.Column("answers", sa.Text),
+    sa.Column("phq9_total", sa.Integer),
+    sa.Column("phq9_band", sa.String(64)),
+    sa.Column("gad7_total", sa.Integer),
+    sa.Column("gad7_band", sa.String(64)),
+    sa.Column("antidepressant_trials", sa.Integer),
+    sa.Column("flags", sa.Text),  # encrypted JSON list of clinician flags
+    sa.Column("reviewed_at", sa.Float),
+    sa.Column("reviewed_by", sa.String(255)),
+    sa.Column("note", sa.Text),
+)
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be reached; the message says which and how to fix it."""
 
