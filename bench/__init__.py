@@ -1,0 +1,1 @@
+"""`make bench`: speed and accuracy figures, printed; targets are in the issues, not in tests."""

@@ -1,0 +1,174 @@
+"""Accuracy of crisis detection and FAQ retrieval on held-out sets never used for training.
+
+The project's own sets live in bench/data/. The public sets in ../shared/eval/
+(XSTest, SimpleSafetyTests, a C-SSRS-labelled Reddit set) are read from there
+when present and only measured, never trained on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from rasa.core.agent import Agent
+from rasa.utils.log_utils import configure_structlog
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+# XSTest has no suicide category: its unsafe prompts about suicide or self-harm are picked by these words.
+SELF_HARM_PROMPT = re.compile(r"suicid|kill myself|hang myself|drown myself|end my life|self-harm|hurt myself", re.I)
+
+
+@dataclass
+class CrisisResult:
+    name: str
+    rows: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # text, label, category, signal
+
+    def report(self) -> list[str]:
+        crisis = [r for r in self.rows if r[1] == "crisis"]
+        safe = [r for r in self.rows if r[1] == "safe"]
+        other = [r for r in self.rows if r[1] == "other"]
+        caught = [r for r in crisis if r[3]]
+        flagged = [r for r in safe if r[3]]
+        lines = [f"{self.name}: {len(self.rows)} messages ({len(crisis)} crisis, {len(safe)} safe)"]
+        if crisis:
+            lines.append(f"  recall {len(caught) / len(crisis):.3f} ({len(caught)}/{len(crisis)})")
+            by_detector = Counter(r[3] for r in caught)
+            lines.append(f"  fired: rules only {by_detector['rules']}, intent only {by_detector['intent']}, both {by_detector['both']}")
+        if safe:
+            lines.append(f"  false-positive rate {len(flagged) / len(safe):.3f} ({len(flagged)}/{len(safe)})")
+        if other:
+            lines.append(f"  flagged among posts labelled neither crisis nor safe: {sum(bool(r[3]) for r in other)}/{len(other)}")
+        per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for text, label, category, signal in self.rows:
+            if label == "other":
+                continue
+            per_category[f"{label}/{category}"][0] += 1
+            per_category[f"{label}/{category}"][1] += int((label == "crisis") == bool(signal))
+        lines.append("  by category (correct/total): " + ", ".join(f"{c} {ok}/{n}" for c, (n, ok) in sorted(per_category.items())))
+        for text, label, category, signal in self.rows:
+            if label != "other" and (label == "crisis") != bool(signal):
+                kind = "MISSED" if label == "crisis" else "FALSE ALARM"
+                lines.append(f"  {kind} [{category}] {text[:140]!r}")
+        return lines
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def public_crisis_sets() -> Iterable[tuple[str, list[tuple[str, str, str]]]]:
+    """(name, [(text, label, category)]) for each public set found in ../shared/eval."""
+    xstest = SHARED_EVAL / "xstest_prompts.csv"
+    if xstest.exists():
+        rows = []
+        for row in _read_csv(xstest):
+            if row.get("label") == "safe":
+                rows.append((row["prompt"], "safe", row.get("type", "safe")))
+            elif SELF_HARM_PROMPT.search(row["prompt"]):
+                rows.append((row["prompt"], "crisis", row.get("type", "unsafe")))
+        yield "XSTest (safe prompts = look-alikes; unsafe prompts about suicide/self-harm, by keyword = crisis)", rows
+    sst = SHARED_EVAL / "simplesafetytests.csv"
+    if sst.exists():
+        rows = [
+            (row["prompts_final"], "crisis", row["harm_area"])
+            for row in _read_csv(sst)
+            if "suicide" in row.get("harm_area", "").lower() or "self" in row.get("harm_area", "").lower()
+        ]
+        yield "SimpleSafetyTests (self-harm prompts = crisis)", rows
+    cssrs = SHARED_EVAL / "cssrs_reddit_500.csv"
+    if cssrs.exists():
+        rows = []
+        for row in _read_csv(cssrs):
+            label = (row.get("Label") or row.get("label") or "").strip().lower()
+            text = row.get("Post") or row.get("post") or row.get("text") or ""
+            rows.append((text, "crisis" if label in {"ideation", "behavior", "attempt"} else "other", label))
+        yield "C-SSRS Reddit (ideation, behaviour, attempt = crisis)", rows
+
+
+async def crisis_signal(agent: Agent, text: str) -> str | None:
+    parsed = await agent.parse_message(text)
+    if (parsed.get("intent") or {}).get("name") != "crisis_disclosure":
+        return None
+    return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "crisis_signal"), "intent")
+
+
+async def evaluate_crisis(agent: Agent) -> list[str]:
+    lines: list[str] = []
+    own = CrisisResult("Project set bench/data/crisis_messages.csv")
+    for row in _read_csv(DATA / "crisis_messages.csv"):
+        own.rows.append((row["text"], row["label"], row["category"], await crisis_signal(agent, row["text"])))
+    lines += own.report()
+    explicit = {"explicit_intent", "plan_or_means", "recent_attempt"}
+    hard = [r for r in own.rows if r[1] == "crisis" and r[2] in explicit]
+    if hard:
+        lines.append(f"  recall on explicit intent, plan, means, recent attempt: {sum(bool(r[3]) for r in hard) / len(hard):.3f}")
+    found = False
+    for name, rows in public_crisis_sets():
+        found = True
+        result = CrisisResult(name)
+        for text, label, category in rows:
+            result.rows.append((text, label, category, await crisis_signal(agent, text)))
+        report = result.report()
+        misses = [line for line in report if line.startswith("  MISSED") or line.startswith("  FALSE")]
+        lines += [line for line in report if line not in misses] + misses[:15]
+        if len(misses) > 15:
+            lines.append(f"  ... {len(misses) - 15} more")
+    if not found:
+        lines.append(f"Public sets: {SHARED_EVAL} not present; measured the project set only.")
+    return lines
+
+
+async def evaluate_faq(agent: Agent) -> list[str]:
+    rows = _read_csv(DATA / "faq_paraphrases.csv")
+    top1 = top2 = dont_know = in_scope = 0
+    confident_wrong_oos = 0
+    out_of_scope = 0
+    misses = []
+    for row in rows:
+        parsed: dict[str, Any] = await agent.parse_message(row["question"])
+        intent = (parsed.get("intent") or {}).get("name")
+        selector = (parsed.get("response_selector") or {}).get("faq") or {}
+        ranking = [r["intent_response_key"].split("/", 1)[1] for r in selector.get("ranking", [])]
+        confidence = next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "kb_confidence"), None)
+        answered = intent == "faq" and confidence == "high"
+        expected = row["expected_id"]
+        if expected == "none":
+            out_of_scope += 1
+            if answered:
+                confident_wrong_oos += 1
+                misses.append(f"  CONFIDENT ON OUT-OF-SCOPE {row['question']!r} -> {ranking[:1]}")
+            continue
+        in_scope += 1
+        if intent != "faq":
+            dont_know += 1
+            misses.append(f"  NOT ANSWERED ({intent}) {row['question']!r} expected {expected}")
+            continue
+        if ranking[:1] == [expected]:
+            top1 += 1
+        else:
+            misses.append(f"  WRONG {row['question']!r} expected {expected} got {ranking[:2]} ({confidence})")
+        top2 += expected in ranking[:2]
+    return [
+        f"FAQ paraphrases bench/data/faq_paraphrases.csv: {in_scope} in scope, {out_of_scope} out of scope",
+        f"  top-1 accuracy {top1 / in_scope:.3f}, top-2 accuracy {top2 / in_scope:.3f}, not answered (other intent) {dont_know / in_scope:.3f}",
+        f"  out of scope answered confidently: {confident_wrong_oos}/{out_of_scope}",
+        *misses,
+    ]
+
+
+def run(model: Path) -> list[str]:
+    async def main() -> list[str]:
+        configure_structlog(logging.WARNING)
+        agent = Agent.load(str(model))
+        return await evaluate_crisis(agent) + [""] + await evaluate_faq(agent)
+
+    return asyncio.run(main())
