@@ -7,7 +7,7 @@ the key and says how to fix it, not a traceback deep inside Rasa.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -55,6 +55,10 @@ class Settings:
     console_url: str
     alert_poll_seconds: float
     data_keys: str
+    console_host: str = "127.0.0.1"
+    console_port: int = 5080
+    console_cookie_secure: bool = False
+    console_idle_minutes: int = 15
 
     @property
     def action_server_url(self) -> str:
@@ -66,10 +70,12 @@ class Settings:
         `endpoints.yml` interpolates these, so the YAML files never hold a secret.
         """
         env = dict(os.environ)
+        # Every setting, so each process reads the same configuration as its parent.
+        for item in fields(self):
+            value = getattr(self, item.name)
+            env[item.name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
         redis = urlparse(self.redis_url) if self.redis_url else None
         env.update(
-            DATABASE_URL=self.database_url,
-            REDIS_URL=self.redis_url,
             LOCK_STORE_TYPE="redis" if redis else "in_memory",
             REDIS_HOST=(redis.hostname or "127.0.0.1") if redis else "",
             REDIS_PORT=str(redis.port or 6379) if redis else "",
@@ -77,7 +83,6 @@ class Settings:
             REDIS_PASSWORD=(redis.password or "") if redis else "",
             ACTION_SERVER_URL=self.action_server_url,
             PYTHONPATH=str(ROOT),
-            DATA_KEYS=self.data_keys,
             # Rasa refuses several Sanic workers with an in-memory lock store.
             SANIC_WORKERS=env.get("SANIC_WORKERS", "1") if self.redis_url else "1",
         )
@@ -101,6 +106,14 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         poll = float(env.get("ALERT_POLL_SECONDS", "2"))
     except ValueError:
         raise ConfigError("ALERT_POLL_SECONDS in .env must be a number of seconds, e.g. 2.") from None
+    console_url = _url(env, "CONSOLE_URL", ("http", "https"), "http://127.0.0.1:5080").rstrip("/")
+    # Secure cookies by default whenever staff reach the console over HTTPS; plain-http localhost needs them off.
+    cookie_secure = env.get("CONSOLE_COOKIE_SECURE", str(console_url.startswith("https://"))).lower()
+    if cookie_secure not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ConfigError(f"CONSOLE_COOKIE_SECURE={cookie_secure!r} in .env must be true or false.")
+    idle = env.get("CONSOLE_IDLE_MINUTES", "15")
+    if not idle.isdigit() or int(idle) < 1:
+        raise ConfigError(f"CONSOLE_IDLE_MINUTES={idle!r} in .env must be a whole number of minutes, e.g. 15.")
     return Settings(
         database_url=database_url,
         redis_url=_url(env, "REDIS_URL", ("redis", "rediss")),
@@ -117,7 +130,11 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         smtp_starttls=starttls in {"true", "1", "yes"},
         alert_email_from=env.get("ALERT_EMAIL_FROM", "assistant@localhost"),
         alert_email_to=env.get("ALERT_EMAIL_TO", ""),
-        console_url=env.get("CONSOLE_URL", "http://127.0.0.1:5080").rstrip("/"),
+        console_url=console_url,
         alert_poll_seconds=poll,
         data_keys=env.get("DATA_KEYS", ""),
+        console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
+        console_port=_port(env, "CONSOLE_PORT", 5080),
+        console_cookie_secure=cookie_secure in {"true", "1", "yes"},
+        console_idle_minutes=int(idle),
     )
