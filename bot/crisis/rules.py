@@ -80,7 +80,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
         "question_topics": words("question_topics"),
         "question_words": [str(w).lower() for w in data["question_words"]],
-        "first_person": sorted({str(w).lower() for w in data["first_person"]} | set(words("first_person"))),
+        "first_person": sorted({str(w).lower() for w in data["first_person"]}),
         "close": lists["close"],
     }
 
@@ -119,9 +119,9 @@ class CrisisMatcher:
         return doc
 
     def _matches(self, doc: Doc) -> Iterable[Span]:
-        seen: set[tuple[int, int]] = set()
+        seen: set[tuple[int, int, int]] = set()
         for match_id, start, end in self.matcher(doc):
-            key = (start, end)
+            key = (match_id, start, end)
             if key not in seen:
                 seen.add(key)
                 yield Span(doc, start, end, label=self.nlp.vocab.strings[match_id])
@@ -131,7 +131,7 @@ class CrisisMatcher:
         sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
         norms = [t._.cnorm for t in sentence]
         lowers = {t.lower_ for t in sentence}
-        first = bool(lowers & set(self.compiled["first_person"]) or set(norms) & set(self.compiled["first_person"]))
+        first = bool(lowers & set(self.compiled["first_person"]))
         close = bool(set(norms) & set(self.compiled["close"]))
         if group.person == "first" and not first:
             return False

@@ -1,0 +1,84 @@
+"""The rule detector on the project's own spaCy pipeline, independent of the trained model."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from bot import language
+from bot.crisis.rules import crisis_spans
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return language.build()
+
+
+def groups(nlp: Language, text: str) -> set[str]:
+    return {span.label_ for span in crisis_spans(nlp(text.lower()))}
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("I want to kill myself", "explicit_intent"),
+        ("i'm going to end my life tonight", "explicit_intent"),
+        ("kms", "explicit_intent"),
+        ("thinking about how to unalive myself", "explicit_intent"),
+        ("i wanna die", "first_person_intent"),
+        ("I've been cutting again", "first_person_intent"),
+        ("i've been saving up my pills", "first_person_intent"),
+        ("everyone would be better off without me", "first_person_intent"),
+        ("i dont want to live anymore", "negated_will_to_live"),
+        ("I can't do this anymore", "negated_will_to_live"),
+        ("i tried to kill myself last week", "recent_attempt"),
+        ("I took a bunch of pills last night", "recent_attempt"),
+        ("my son says he wants to kill himself", "third_party"),
+        ("my girlfriend is talking about suicide", "third_party"),
+        ("i want to kil myslf", "explicit_intent"),
+        ("im suicidle", "first_person_intent"),
+    ],
+)
+def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
+    assert group in groups(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just numb",
+        "I would never kill myself",
+        "does ketamine help suicidal thoughts?",
+        "is spravato approved for suicidal ideation?",
+        "this form is killing me",
+        "my phone is about to die",
+        "I'd kill for an earlier slot",
+        "how do I kill the app",
+        "I attempted suicide 10 years ago and I've been stable since",
+        "my uncle died last year",
+        "end my subscription please",
+    ],
+)
+def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
+    assert groups(nlp, text) == set()
+
+
+def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
+    assert groups(nlp, "I tried to kill myself years ago and now I want to kill myself again")
+
+
+def test_negation_does_not_reach_across_a_clause(nlp: Language) -> None:
+    assert groups(nlp, "no one would care if i killed myself")
+
+
+def test_the_saved_pipeline_behaves_like_the_built_one(nlp: Language, tmp_path: object) -> None:
+    path = language.save(tmp_path / "spacy_en")  # type: ignore[operator]
+    loaded = language.load(path)
+    for text in ("i want to kill myself", "this form is killing me", "my son wants to kill himself"):
+        assert groups(loaded, text) == groups(nlp, text)
+
+
+def test_medications_are_recognised_by_brand_generic_and_typo(nlp: Language) -> None:
+    doc = nlp("i take klonopin, Lamictal 200mg, adderal and sertraline")
+    found = {ent.ent_id_ for ent in doc.ents if ent.label_ == "MEDICATION"}
+    assert found == {"clonazepam", "lamotrigine", "amphetamine/dextroamphetamine", "sertraline"}
