@@ -10,8 +10,13 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 NLP := build/spacy_en/meta.json
 FAQ := data/nlu/faq.yml
 MODEL := models/assistant.tar.gz
+# The questionnaire's domain is generated from these at training time (bot/intake/importer.py).
+INTAKE_DOMAIN := $(wildcard bot/intake/*.yml) bot/intake/questions.py bot/intake/domain.py bot/intake/importer.py \
+	bot/intake/turns.py knowledge/clinic.yml
+WEBCHAT_JS := build/webchat/socket.io.min.js
+CHROMIUM := /usr/bin/chromium
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path $(FAQ)) $(FAQ) $(NLP) \
-	$(wildcard bot/nlu/*.py bot/crisis/*.py)
+	$(wildcard bot/nlu/*.py bot/crisis/*.py) $(INTAKE_DOMAIN)
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 
@@ -19,7 +24,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 PYTHON310 := $(shell for p in python3.10 $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10*/bin/python3.10; do \
 	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: run test shell train build bench lint lock venv clean
+.PHONY: run test shell train build bench lint lock venv clean webchat chromium screenshot
 
 venv: $(STAMP)
 $(STAMP): requirements.lock
@@ -45,17 +50,43 @@ $(MODEL): $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-run: $(MODEL)
+# The web chat page serves socket.io-client itself (no CDN): installed from webchat/package-lock.json.
+$(WEBCHAT_JS): webchat/package.json webchat/package-lock.json
+	npm ci --prefix webchat --no-audit --no-fund --ignore-scripts
+	@mkdir -p $(@D)
+	sed '/sourceMappingURL/d' webchat/node_modules/socket.io-client/dist/socket.io.min.js > $@
+
+webchat: $(WEBCHAT_JS)
+
+# The browser tests drive the system's Chromium (Playwright never downloads a browser here).
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then echo "error: the browser tests need Chromium: run 'sudo apt-get install -y chromium'." >&2; exit 1; fi
+	apt-get update && apt-get install -y chromium
+
+chromium: $(CHROMIUM)
+
+run: $(MODEL) $(WEBCHAT_JS)
 	@$(PY) -m bot run
 
 shell: $(STAMP)
 	@$(PY) -m bot shell
 
-test: $(MODEL)
+# A staff console account: `make staff-user EMAIL=dana@clinic.example ROLE=admin` (asks for the password).
+.PHONY: staff-user
+staff-user: $(STAMP)
+	@if [ -z "$(EMAIL)" ]; then echo "usage: make staff-user EMAIL=you@clinic.example [ROLE=admin]" >&2; exit 1; fi
+	@$(PY) -m bot staff-user "$(EMAIL)" --role "$(or $(ROLE),staff)"
+
+test: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 	$(RASA) data validate --fail-on-warnings
 	$(PY) -m ruff check bot actions tests bench
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out results
+
+# Refreshes docs/webchat.png (shown in the README) from the browser test of the crisis reply.
+screenshot: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
+	@mkdir -p docs
+	WEBCHAT_SCREENSHOT=docs/webchat.png $(PY) -m pytest tests/test_browser_webchat.py -k crisis -q
 
 bench: $(MODEL)
 	$(PY) -m bench

@@ -12,9 +12,10 @@ import csv
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.utils.log_utils import configure_structlog
@@ -47,7 +48,7 @@ class CrisisResult:
         if other:
             lines.append(f"  flagged among posts labelled neither crisis nor safe: {sum(bool(r[3]) for r in other)}/{len(other)}")
         per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for text, label, category, signal in self.rows:
+        for _text, label, category, signal in self.rows:
             if label == "other":
                 continue
             per_category[f"{label}/{category}"][0] += 1
@@ -159,7 +160,8 @@ async def evaluate_faq(agent: Agent) -> list[str]:
         top2 += expected in ranking[:2]
     return [
         f"FAQ paraphrases bench/data/faq_paraphrases.csv: {in_scope} in scope, {out_of_scope} out of scope",
-        f"  top-1 accuracy {top1 / in_scope:.3f}, top-2 accuracy {top2 / in_scope:.3f}, not answered (other intent) {dont_know / in_scope:.3f}",
+        f"  top-1 accuracy {top1 / in_scope:.3f}, top-2 accuracy {top2 / in_scope:.3f}",
+        f"  not answered (another intent) {dont_know / in_scope:.3f}",
         f"  out of scope answered confidently: {confident_wrong_oos}/{out_of_scope}",
         *misses,
     ]

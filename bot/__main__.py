@@ -29,6 +29,21 @@ def _build_kb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _intake_domain(args: argparse.Namespace) -> int:
+    """Print the questionnaire's Rasa domain, as generated for training from bot/intake/."""
+    import yaml
+
+    from bot.intake import domain, questions
+
+    try:
+        generated = domain.intake_domain(questions.load())
+    except (questions.CatalogueError, ValueError) as error:
+        print(f"error: questionnaire: {error}", file=sys.stderr)
+        return 1
+    print(yaml.safe_dump(generated, sort_keys=False, allow_unicode=True, width=120), end="")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot import stack
 
@@ -40,6 +55,41 @@ def _alerts(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     delivery.run_forever(config.load())
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    from bot.console import web
+
+    web.serve(config.load())
+    return 0
+
+
+def _staff_user(args: argparse.Namespace) -> int:
+    """Create a staff account, or reset its password and role; the password never appears on the command line."""
+    import getpass
+
+    from bot import storage
+    from bot.console import accounts, audit
+
+    settings = config.load()
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.email}: ")
+        if getpass.getpass("Repeat it: ") != password:
+            print("error: the passwords differ.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    storage.create_tables(settings.database_url)
+    engine = storage.engine(settings.database_url)
+    try:
+        created = accounts.save_user(engine, args.email, password, args.role)
+    except accounts.AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    action = "staff_user_created" if created else "staff_user_updated"
+    audit.record(engine, "command line", action, target=args.email.strip().lower(), detail=f"role={args.role}")
+    print(f"{'Created' if created else 'Updated'} {args.role} account {args.email.strip().lower()}.")
     return 0
 
 
@@ -79,8 +129,11 @@ def _check(args: argparse.Namespace) -> int:
 COMMANDS = {
     "build-nlp": (_build_nlp, "build the project's spaCy pipeline into build/spacy_en"),
     "build-kb": (_build_kb, "generate FAQ training data and responses from knowledge/"),
+    "intake-domain": (_intake_domain, "print the questionnaire's Rasa domain generated from bot/intake/"),
     "run": (_run, "start the action server, the Rasa server and the alert worker"),
     "alerts": (_alerts, "deliver crisis alerts to the clinic (started by `run`)"),
+    "console": (_console, "serve the staff console (started by `run`)"),
+    "staff-user": (_staff_user, "create a staff console account: staff-user EMAIL [--role admin]"),
     "shell": (_shell, "chat with the running assistant in this terminal"),
     "check-config": (_check, "validate .env and exit"),
     "new-key": (_new_key, "print a new encryption key for DATA_KEYS in .env"),
@@ -92,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
+    staff_user = commands.choices["staff-user"]
+    staff_user.add_argument("email")
+    staff_user.add_argument("--role", choices=("staff", "admin"), default="staff")
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command][0](args)

@@ -7,6 +7,7 @@ the key and says how to fix it, not a traceback deep inside Rasa.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlparse
@@ -59,6 +60,16 @@ class Settings:
     console_port: int = 5080
     console_cookie_secure: bool = False
     console_idle_minutes: int = 15
+    public_url: str = ""
+    channel_secret: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_number: str = ""
+    twilio_api_base: str = ""
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid)
 
     @property
     def action_server_url(self) -> str:
@@ -89,6 +100,20 @@ class Settings:
         return env
 
 
+def _twilio(env: dict[str, str]) -> dict[str, str]:
+    """The SMS settings: all three Twilio values or none (SMS off), each checked for the usual paste errors."""
+    keys = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER")
+    values = {key: env.get(key, "").strip() for key in keys}
+    if any(values.values()) and not all(values.values()):
+        missing = ", ".join(key for key, value in values.items() if not value)
+        raise ConfigError(f"SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_NUMBER in .env; set {missing} too.")
+    if values["TWILIO_ACCOUNT_SID"] and not re.fullmatch(r"AC[0-9a-fA-F]{32}", values["TWILIO_ACCOUNT_SID"]):
+        raise ConfigError("TWILIO_ACCOUNT_SID in .env must be the Account SID from the Twilio console (AC and 32 hex digits).")
+    if values["TWILIO_NUMBER"] and not re.fullmatch(r"\+[1-9]\d{6,14}", values["TWILIO_NUMBER"]):
+        raise ConfigError(f"TWILIO_NUMBER={values['TWILIO_NUMBER']!r} in .env must be in E.164 form, e.g. +15550100100.")
+    return {key.lower(): value for key, value in values.items()}
+
+
 def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) -> Settings:
     """Read `.env` (if present), then the process environment, then explicit overrides."""
     path = env_file or ROOT / ".env"
@@ -108,10 +133,10 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         raise ConfigError("ALERT_POLL_SECONDS in .env must be a number of seconds, e.g. 2.") from None
     console_url = _url(env, "CONSOLE_URL", ("http", "https"), "http://127.0.0.1:5080").rstrip("/")
     # Secure cookies by default whenever staff reach the console over HTTPS; plain-http localhost needs them off.
-    cookie_secure = env.get("CONSOLE_COOKIE_SECURE", str(console_url.startswith("https://"))).lower()
+    cookie_secure = (env.get("CONSOLE_COOKIE_SECURE") or str(console_url.startswith("https://"))).lower()
     if cookie_secure not in {"true", "false", "1", "0", "yes", "no"}:
         raise ConfigError(f"CONSOLE_COOKIE_SECURE={cookie_secure!r} in .env must be true or false.")
-    idle = env.get("CONSOLE_IDLE_MINUTES", "15")
+    idle = env.get("CONSOLE_IDLE_MINUTES") or "15"
     if not idle.isdigit() or int(idle) < 1:
         raise ConfigError(f"CONSOLE_IDLE_MINUTES={idle!r} in .env must be a whole number of minutes, e.g. 15.")
     return Settings(
@@ -133,8 +158,12 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         console_url=console_url,
         alert_poll_seconds=poll,
         data_keys=env.get("DATA_KEYS", ""),
-        console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
+        console_host=env.get("CONSOLE_HOST") or "127.0.0.1",
         console_port=_port(env, "CONSOLE_PORT", 5080),
         console_cookie_secure=cookie_secure in {"true", "1", "yes"},
         console_idle_minutes=int(idle),
+        public_url=_url(env, "PUBLIC_URL", ("http", "https")).rstrip("/"),
+        channel_secret=env.get("CHANNEL_SECRET", ""),
+        twilio_api_base=_url(env, "TWILIO_API_BASE", ("http", "https")),
+        **_twilio(env),
     )

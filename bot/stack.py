@@ -63,6 +63,7 @@ class Stack:
     model: Path = MODEL_FILE
     action_server: bool = True
     alert_worker: bool = True
+    console: bool = True
     name: str = "assistant"
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -70,12 +71,18 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://{self.settings.rasa_host}:{self.settings.rasa_port}"
 
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.settings.console_host}:{self.settings.console_port}"
+
     def preflight(self) -> None:
         if not self.model.exists():
             raise StartupError(f"No trained model at {self.model.relative_to(ROOT)}; run `make run` or `make train`.")
         ports = [("RASA_PORT", self.settings.rasa_host, self.settings.rasa_port)]
         if self.action_server:
             ports.append(("ACTION_SERVER_PORT", "127.0.0.1", self.settings.action_server_port))
+        if self.console:
+            ports.append(("CONSOLE_PORT", self.settings.console_host, self.settings.console_port))
         for key, host, port in ports:
             if not port_is_free(host, port):
                 raise StartupError(f"Port {port} ({key}) is already in use; stop what uses it or set {key} in .env.")
@@ -107,6 +114,8 @@ class Stack:
             commands["actions"] = [python, "-m", "rasa_sdk", "--actions", "actions", "--port", port]
         if self.alert_worker:
             commands["alerts"] = [python, "-m", "bot", "alerts"]
+        if self.console:
+            commands["console"] = [python, "-m", "bot", "console"]
         return commands
 
     def start(self, timeout: float = 120.0) -> None:
@@ -125,6 +134,8 @@ class Stack:
         checks = {"rasa": self.rasa_url}
         if self.action_server:
             checks["actions"] = f"http://127.0.0.1:{self.settings.action_server_port}/health"
+        if self.console:
+            checks["console"] = f"{self.console_url}/login"
         while checks:
             for role, url in list(checks.items()):
                 process = self.processes[role]
@@ -158,6 +169,14 @@ class Stack:
             self.stop_role(role)
 
 
+def sms_status(settings: Settings) -> str:
+    """Whether SMS is on, said at start: without Twilio credentials its webhook refuses every request."""
+    if not settings.twilio_configured:
+        return "  SMS (Twilio):   off - set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_NUMBER in .env (README, Channels)"
+    base = settings.public_url or "<PUBLIC_URL>"
+    return f"  SMS (Twilio):   on for {settings.twilio_number}; Twilio's webhook URL: {base}/webhooks/twilio/webhook"
+
+
 def serve(settings: Settings) -> int:
     """`make run`: start everything, print where to chat, stop everything on Ctrl-C."""
     stack = Stack(settings)
@@ -170,6 +189,9 @@ def serve(settings: Settings) -> int:
     print(f"The assistant is up after {time.monotonic() - started:.1f} s.")
     print(f"  Chat over REST:  POST {stack.rasa_url}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}}")
     print("  Chat in a terminal:  make shell")
+    print(f"  Web chat page:  {stack.rasa_url}/webhooks/webchat/  (embed: README, Channels)")
+    print(sms_status(settings))
+    print(f"  Staff console:  {stack.console_url}  (accounts: make staff-user EMAIL=you@clinic.example)")
     print(f"  Logs: {LOG_DIR}")
     print("Press Ctrl-C to stop.")
     stopping = False

@@ -55,6 +55,98 @@ intakes = sa.Table(
 )
 
 
+# --- Staff console (bot.console) ------------------------------------------------------------
+# Accounts are created from the command line only; passwords are argon2 hashes.
+staff_users = sa.Table(
+    "staff_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(255), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # staff | admin
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", sa.Float),
+    sa.Column("last_login_at", sa.Float),
+)
+
+# Server-side sessions: the cookie holds a random token, the table only its SHA-256.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("staff_users.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen_at", sa.Float, nullable=False),
+)
+
+# Who did what, when. Append-only: database triggers below refuse UPDATE and DELETE.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(255), nullable=False, default=""),
+    sa.Column("detail", sa.String(500), nullable=False, default=""),
+    sa.Column("ip", sa.String(64), nullable=False, default=""),
+)
+
+alert_acknowledgements = sa.Table(
+    "alert_acknowledgements",
+    metadata,
+    sa.Column("alert_id", sa.Integer, sa.ForeignKey("crisis_alerts.id"), primary_key=True),
+    sa.Column("acknowledged_by", sa.String(255), nullable=False),
+    sa.Column("acknowledged_at", sa.Float, nullable=False),
+)
+
+# Staff notes on an intake; `body` is encrypted with bot.crypto like the answers.
+staff_notes = sa.Table(
+    "staff_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("intake_id", sa.Integer, sa.ForeignKey("intakes.id"), nullable=False, index=True),
+    sa.Column("author", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+# A staff member speaking in a conversation instead of the assistant; ended_at is NULL while it lasts.
+# `crisis_alert_seen` is the newest crisis alert already answered, so each crisis turn gets the crisis lines once.
+conversation_takeovers = sa.Table(
+    "conversation_takeovers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("staff", sa.String(255), nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("ended_at", sa.Float),
+    sa.Column("last_staff_at", sa.Float, nullable=False),  # last time staff wrote; idle take-overs end by themselves
+    sa.Column("crisis_alert_seen", sa.Integer, nullable=False, default=0),
+)
+
+_APPEND_ONLY_SQLITE = """
+CREATE TRIGGER IF NOT EXISTS audit_log_no_{op} BEFORE {OP} ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+"""
+_APPEND_ONLY_POSTGRES = """
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+"""
+for _op in ("update", "delete"):
+    sa.event.listen(
+        audit_log,
+        "after_create",
+        sa.DDL(_APPEND_ONLY_SQLITE.format(op=_op, OP=_op.upper())).execute_if(dialect="sqlite"),
+    )
+sa.event.listen(audit_log, "after_create", sa.DDL(_APPEND_ONLY_POSTGRES).execute_if(dialect="postgresql"))
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be reached; the message says which and how to fix it."""
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -61,16 +62,23 @@ def make_settings(tmp: Path, **overrides: str) -> config.Settings:
         "RASA_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
         "RASA_TOKEN": TOKEN,
+        "CONSOLE_PORT": str(free_port()),
         "ALERT_WEBHOOK_URL": "",
         "SMTP_HOST": "",
+        # SMS off unless a test turns it on with its fake Twilio: tests never reach the real API.
+        "TWILIO_ACCOUNT_SID": "",
+        "TWILIO_AUTH_TOKEN": "",
+        "TWILIO_NUMBER": "",
+        "TWILIO_API_BASE": "",
+        "PUBLIC_URL": "",
     }
     values.update(overrides)
     return config.load(env_file=tmp / "absent.env", overrides=values)
 
 
-def start_stack(tmp: Path, name: str, **kwargs: Any) -> Stack:
+def start_stack(tmp: Path, name: str, settings: dict[str, str] | None = None, **kwargs: Any) -> Stack:
     model = Path(os.environ.get("ASSISTANT_MODEL", MODEL_FILE))
-    stack = Stack(make_settings(tmp), model=model, alert_worker=False, name=f"test-{name}", **kwargs)
+    stack = Stack(make_settings(tmp, **(settings or {})), model=model, alert_worker=False, name=f"test-{name}", **kwargs)
     stack.start()
     return stack
 
