@@ -128,6 +128,10 @@ async def evaluate_crisis(agent: Agent) -> list[str]:
     return lines
 
 
+# Entries whose question a dedicated intent answers with the same content.
+EQUIVALENT_INTENTS = {"talk_to_human": "request_human", "about_this_assistant": "bot_challenge", "start_intake_info": "start_intake"}
+
+
 async def evaluate_faq(agent: Agent) -> list[str]:
     rows = _read_csv(DATA / "faq_paraphrases.csv")
     top1 = top2 = dont_know = in_scope = 0
@@ -139,7 +143,8 @@ async def evaluate_faq(agent: Agent) -> list[str]:
         intent = (parsed.get("intent") or {}).get("name")
         selector = (parsed.get("response_selector") or {}).get("faq") or {}
         ranking = [r["intent_response_key"].split("/", 1)[1] for r in selector.get("ranking", [])]
-        confidence = next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "kb_confidence"), None)
+        # The stock pipeline has no confidence gate: its answer is its top entry.
+        confidence = next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "kb_confidence"), "high")
         answered = intent == "faq" and confidence == "high"
         expected = row["expected_id"]
         if expected == "none":
@@ -149,6 +154,10 @@ async def evaluate_faq(agent: Agent) -> list[str]:
                 misses.append(f"  CONFIDENT ON OUT-OF-SCOPE {row['question']!r} -> {ranking[:1]}")
             continue
         in_scope += 1
+        if EQUIVALENT_INTENTS.get(expected) == intent:
+            top1 += 1
+            top2 += 1
+            continue
         if intent != "faq":
             dont_know += 1
             misses.append(f"  NOT ANSWERED ({intent}) {row['question']!r} expected {expected}")

@@ -1,0 +1,135 @@
+"""Load benchmark over the REST channel: this project's model beside Rasa's stock configuration.
+
+Both models are trained on the same domain and data and served the same way
+(the `Stack` that `make run` uses), one after the other, in the same run, so
+the comparison is fair on this machine at this moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot import settings as config
+from bot.settings import ROOT
+from bot.stack import Stack, free_port
+
+STOCK_CONFIG = Path(__file__).with_name("stock_config.yml")
+# One conversation's turns: FAQ questions, a questionnaire start, small talk and a crisis.
+SCRIPT = [
+    "hi",
+    "how much does an infusion cost",
+    "whats the difference between spravato and iv",
+    "start the questionnaire",
+    "yes",
+    "is ketamine addictive",
+    "i want to kill myself",
+    "yes i'm safe",
+    "can i drive home after",
+    "thanks",
+]
+
+
+@dataclass
+class Result:
+    latencies: list[float]
+    errors: int
+    seconds: float
+
+    def line(self, name: str) -> str:
+        if not self.latencies:
+            return f"{name:<34} no successful requests, {self.errors} errors"
+        cuts = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else self.latencies * 99
+        return (
+            f"{name:<34} p50 {cuts[49] * 1000:7.0f} ms  p95 {cuts[94] * 1000:7.0f} ms  p99 {cuts[98] * 1000:7.0f} ms  "
+            f"{len(self.latencies) / self.seconds:6.1f} req/s  errors {self.errors}"
+        )
+
+
+async def _conversation(session: aiohttp.ClientSession, url: str, turns: int, pause: float, out: Result) -> None:
+    sender = f"bench-{uuid.uuid4().hex}"
+    for i in range(turns):
+        started = time.perf_counter()
+        try:
+            async with session.post(url, json={"sender": sender, "message": SCRIPT[i % len(SCRIPT)]}) as response:
+                body = await response.json()
+                if response.status != 200 or not isinstance(body, list):
+                    out.errors += 1
+                else:
+                    out.latencies.append(time.perf_counter() - started)
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            out.errors += 1
+        if pause:
+            await asyncio.sleep(pause)
+
+
+async def _scenario(url: str, conversations: int, turns: int, pause: float) -> Result:
+    result = Result([], 0, 0.0)
+    timeout = aiohttp.ClientTimeout(total=120)
+    connector = aiohttp.TCPConnector(limit=conversations)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(_conversation(session, url, turns, pause, result) for _ in range(conversations)))
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def peak_memory_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def train(config_file: Path, out: Path, name: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "train", "--config", str(config_file), "--fixed-model-name", name,
+         "--out", str(out), "--force", "--quiet"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def measure(model: Path, label: str, workdir: Path) -> list[str]:
+    settings = config.load(
+        env_file=workdir / "absent.env",
+        overrides={
+            "DATABASE_URL": f"sqlite:///{workdir / (label + '.db')}",
+            "REDIS_URL": "",
+            "RASA_PORT": str(free_port()),
+            "ACTION_SERVER_PORT": str(free_port()),
+            "RASA_TOKEN": "",
+            "CONSOLE_PORT": str(free_port()),
+        },
+    )
+    stack = Stack(settings, model=model, alert_worker=False, name=f"bench-{label}", console=False)
+    started = time.perf_counter()
+    stack.start(timeout=300)
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    try:
+        asyncio.run(_scenario(url, 1, 1, 0))
+        first_answer = time.perf_counter() - started
+        lines = [f"[{label}] first answer {first_answer:.1f} s after start"]
+        lines.append(asyncio.run(_scenario(url, 1, 100, 0)).line(f"[{label}] one conversation alone"))
+        lines.append(asyncio.run(_scenario(url, 50, 10, 1.0)).line(f"[{label}] 50 conversations, 1 s pauses"))
+        lines.append(asyncio.run(_scenario(url, 50, 10, 0)).line(f"[{label}] 50 conversations, no pause"))
+        lines.append(f"[{label}] Rasa process peak memory {peak_memory_mb(stack.processes['rasa'].pid):.0f} MB")
+        return lines
+    finally:
+        stack.stop()
+
+
+def train_both(workdir: Path) -> tuple[Path, Path, str]:
+    ours_seconds = train(ROOT / "config.yml", workdir, "ours")
+    stock_seconds = train(STOCK_CONFIG, workdir, "stock")
+    line = f"training: this project's config {ours_seconds:.0f} s, stock config {stock_seconds:.0f} s"
+    return workdir / "ours.tar.gz", workdir / "stock.tar.gz", line

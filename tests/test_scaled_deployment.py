@@ -1,0 +1,96 @@
+"""Two Rasa instances on PostgreSQL and Redis serve one conversation without losing a turn.
+
+These tests need the PostgreSQL and Redis servers named by TEST_POSTGRES_URL and
+TEST_REDIS_URL (defaults: the standard local ports). They fail, never skip, when
+those are unreachable, so CI cannot pass without exercising the scaled set-up.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+import psycopg2
+import pytest
+import redis
+import sqlalchemy as sa
+
+from bot.stack import Stack
+from tests.conftest import Assistant, make_settings, new_sender, texts
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, dropped afterwards."""
+    url = sa.engine.make_url(POSTGRES_URL)
+    name = f"assistant_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+                             dbname=url.database, connect_timeout=5)  # fmt: skip
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        sa.create_engine(url.set(database=name)).dispose()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def two_instances(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Assistant, Assistant]]:
+    redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    first_settings = make_settings(tmp_path_factory.mktemp("first"), DATABASE_URL=database, REDIS_URL=REDIS_URL)
+    second_settings = make_settings(
+        tmp_path_factory.mktemp("second"), DATABASE_URL=database, REDIS_URL=REDIS_URL,
+        ACTION_SERVER_PORT=str(first_settings.action_server_port),
+    )  # fmt: skip
+    first = Stack(first_settings, name="test-scaled-1", alert_worker=False)
+    second = Stack(second_settings, name="test-scaled-2", alert_worker=False, action_server=False)
+    first.start()
+    try:
+        second.start()
+        try:
+            yield Assistant(first), Assistant(second)
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
+def test_turns_alternate_between_instances_and_the_dialogue_stays_consistent(two_instances: tuple[Assistant, Assistant]) -> None:
+    a, b = two_instances
+    sender = new_sender()
+    assert "automated assistant" in texts(a.send("hello", sender))
+    assert "Sources:" in texts(b.send("how much does an infusion cost", sender))
+    assert "988" in texts(a.send("i want to kill myself", sender))
+    follow_up = texts(b.send("yes", sender))
+    assert "still here" in follow_up, "instance B must know that instance A just asked 'are you safe?'"
+    assert "call you back" in texts(a.send("yes please", sender))
+    for instance in (a, b):
+        tracker = instance.tracker(sender)
+        assert tracker["slots"]["crisis_detected"] is True
+        user_turns = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+        assert user_turns == ["hello", "how much does an infusion cost", "i want to kill myself", "yes", "yes please"]
+
+
+def test_simultaneous_messages_to_both_instances_are_serialised(two_instances: tuple[Assistant, Assistant]) -> None:
+    a, b = two_instances
+    sender = new_sender()
+    a.send("hi", sender)
+    messages = [(a, "is ketamine addictive"), (b, "can i drive home after"), (a, "how many infusions"), (b, "does it hurt")]
+    with ThreadPoolExecutor(len(messages)) as pool:
+        replies = list(pool.map(lambda item: item[0].send(item[1], sender), messages))
+    assert all(replies), "every message got a reply"
+    events = a.tracker(sender)["events"]
+    user_indexes = [i for i, e in enumerate(events) if e["event"] == "user"]
+    assert len(user_indexes) == 5, "no turn was lost"
+    for index, next_index in zip(user_indexes, user_indexes[1:] + [len(events)], strict=True):
+        assert any(e["event"] == "bot" for e in events[index:next_index]), "each turn was answered before the next began"
