@@ -119,7 +119,13 @@ def measure(model: Path, label: str, workdir: Path) -> list[str]:
         asyncio.run(_scenario(url, 1, 1, 0))
         first_answer = time.perf_counter() - started
         lines = [f"[{label}] first answer {first_answer:.1f} s after start"]
-        lines.append(asyncio.run(_scenario(url, 1, 100, 0)).line(f"[{label}] one conversation alone"))
+        alone = Result([], 0, 0.0)
+        for _ in range(10):  # ten conversations of ten turns, one at a time
+            one = asyncio.run(_scenario(url, 1, len(SCRIPT), 0))
+            alone.latencies += one.latencies
+            alone.errors += one.errors
+            alone.seconds += one.seconds
+        lines.append(alone.line(f"[{label}] one conversation alone"))
         lines.append(asyncio.run(_scenario(url, 50, 10, 1.0)).line(f"[{label}] 50 conversations, 1 s pauses"))
         lines.append(asyncio.run(_scenario(url, 50, 10, 0)).line(f"[{label}] 50 conversations, no pause"))
         lines.append(f"[{label}] Rasa process peak memory {peak_memory_mb(stack.processes['rasa'].pid):.0f} MB")

@@ -175,3 +175,9 @@ def check(url: str) -> None:
 
 def create_tables(url: str) -> None:
     metadata.create_all(engine(url))
+    if url.startswith("sqlite"):
+        # Write-ahead logging is a property of the file, so Rasa's own connections to the
+        # tracker store get it too: one sync per commit instead of several, and readers
+        # (the console, the alert worker) no longer block the assistant's writes.
+        with engine(url).connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
