@@ -18,15 +18,10 @@ class ActionOfferTopics(Action):
     def name(self) -> str:
         return "action_offer_topics"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         ranking = (tracker.latest_message.get("response_selector", {}).get("faq", {}) or {}).get("ranking", [])
         entries = [r["intent_response_key"].split("/", 1)[1] for r in ranking[:2]]
-        buttons = [
-            {"title": TITLES.get(entry, entry), "payload": "/choose_topic" + json.dumps({"kb_entry": entry})}
-            for entry in entries
-        ]
+        buttons = [{"title": TITLES.get(entry, entry), "payload": "/choose_topic" + json.dumps({"kb_entry": entry})} for entry in entries]
         dispatcher.utter_message(response="utter_offer_topics", buttons=buttons)
         return []
 
@@ -35,9 +30,7 @@ class ActionAnswerTopic(Action):
     def name(self) -> str:
         return "action_answer_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         entry = tracker.get_slot("kb_entry")
         if entry not in TITLES:
             dispatcher.utter_message(response="utter_dont_know")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import yaml
 
 from bot import settings as config
 from bot.settings import ROOT
@@ -134,8 +135,22 @@ def measure(model: Path, label: str, workdir: Path) -> list[str]:
         stack.stop()
 
 
+def stock_config(workdir: Path) -> Path:
+    """The stock config, plus this project's training-data importer so both read the same data.
+
+    A copy, because Rasa rewrites a config whose assistant_id is still the placeholder.
+    """
+    importers = yaml.safe_load((ROOT / "config.yml").read_text()).get("importers")
+    text = STOCK_CONFIG.read_text()
+    if importers:
+        text += "\n" + yaml.safe_dump({"importers": importers})
+    path = workdir / "stock_config.yml"
+    path.write_text(text)
+    return path
+
+
 def train_both(workdir: Path) -> tuple[Path, Path, str]:
     ours_seconds = train(ROOT / "config.yml", workdir, "ours")
-    stock_seconds = train(STOCK_CONFIG, workdir, "stock")
+    stock_seconds = train(stock_config(workdir), workdir, "stock")
     line = f"training: this project's config {ours_seconds:.0f} s, stock config {stock_seconds:.0f} s"
     return workdir / "ours.tar.gz", workdir / "stock.tar.gz", line
