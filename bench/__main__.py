@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench import load, nlu_eval
 
+MODELS = Path(__file__).resolve().parent.parent / "models" / "bench"
 DETAIL = ("  MISSED", "  FALSE ALARM", "  WRONG", "  NOT ANSWERED", "  CONFIDENT")
 
 
@@ -15,7 +16,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print("== This project's config.yml beside Rasa's stock config (rasa init), same data, same run", flush=True)
-        ours, stock, training = load.train_both(workdir)
+        ours, stock, training = load.train_both(MODELS)
         print(training, flush=True)
         for label, model in (("ours", ours), ("stock", stock)):
             for line in load.measure(model, label, workdir):

@@ -8,6 +8,8 @@ the comparison is fair on this machine at this moment.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import statistics
 import subprocess
 import sys
@@ -149,8 +151,32 @@ def stock_config(workdir: Path) -> Path:
     return path
 
 
-def train_both(workdir: Path) -> tuple[Path, Path, str]:
-    ours_seconds = train(ROOT / "config.yml", workdir, "ours")
-    stock_seconds = train(stock_config(workdir), workdir, "stock")
-    line = f"training: this project's config {ours_seconds:.0f} s, stock config {stock_seconds:.0f} s"
-    return workdir / "ours.tar.gz", workdir / "stock.tar.gz", line
+def _fingerprint(config_file: Path) -> str:
+    """Everything a training run reads, so a cached model is reused only while it is current."""
+    digest = hashlib.sha256(config_file.read_bytes())
+    inputs = [ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml")), *sorted((ROOT / "bot").rglob("*.py")),
+              *sorted((ROOT / "bot").rglob("*.yml"))]  # fmt: skip
+    for path in inputs:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def trained(config_file: Path, models: Path, name: str) -> tuple[Path, str]:
+    """Train `name` unless an up-to-date model is cached in `models` (the stock one takes long)."""
+    model, record = models / f"{name}.tar.gz", models / f"{name}.json"
+    fingerprint = _fingerprint(config_file)
+    if model.exists() and record.exists():
+        cached = json.loads(record.read_text())
+        if cached["fingerprint"] == fingerprint:
+            return model, f"{cached['seconds']:.0f} s (measured {cached['trained_at']}, inputs unchanged since)"
+    seconds = train(config_file, models, name)
+    trained_at = time.strftime("%Y-%m-%d %H:%M")
+    record.write_text(json.dumps({"fingerprint": fingerprint, "seconds": seconds, "trained_at": trained_at}))
+    return model, f"{seconds:.0f} s"
+
+
+def train_both(models: Path) -> tuple[Path, Path, str]:
+    models.mkdir(parents=True, exist_ok=True)
+    ours, ours_time = trained(ROOT / "config.yml", models, "ours")
+    stock, stock_time = trained(stock_config(models), models, "stock")
+    return ours, stock, f"training: this project's config {ours_time}; stock config {stock_time}"
