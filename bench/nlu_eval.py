@@ -141,7 +141,9 @@ async def evaluate_faq(agent: Agent) -> list[str]:
     for row in rows:
         parsed: dict[str, Any] = await agent.parse_message(row["question"])
         intent = (parsed.get("intent") or {}).get("name")
-        selector = (parsed.get("response_selector") or {}).get("faq") or {}
+        # The stock ResponseSelector has no retrieval_intent set, so it reports under "default".
+        selectors = parsed.get("response_selector") or {}
+        selector = selectors.get("faq") or selectors.get("default") or {}
         ranking = [r["intent_response_key"].split("/", 1)[1] for r in selector.get("ranking", [])]
         # The stock pipeline has no confidence gate: its answer is its top entry.
         confidence = next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "kb_confidence"), "high")
