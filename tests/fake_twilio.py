@@ -10,9 +10,17 @@ import base64
 import json
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
+
+import requests
+from twilio.request_validator import RequestValidator
+
+from tests.conftest import Assistant, start_stack
 
 
 class FakeTwilio:
@@ -77,3 +85,43 @@ class FakeTwilio:
                 pass  # keep phone numbers and message bodies out of the test output
 
         return Handler
+
+
+# One clinic's Twilio set-up for the SMS tests; signatures are computed for PUBLIC_URL,
+# the address a tunnel would give, while requests reach the assistant on localhost.
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "test-auth-token-" + uuid.uuid4().hex
+NUMBER = "+15550100100"
+PUBLIC_URL = "https://clinic-tunnel.example.test"
+WEBHOOK = "/webhooks/twilio/webhook"
+SECRET = "test-channel-secret"
+
+
+@contextmanager
+def sms_assistant(tmp: Path, name: str) -> Iterator[tuple[Assistant, FakeTwilio]]:
+    """A running assistant whose SMS channel is configured and talks to a FakeTwilio."""
+    with FakeTwilio() as twilio:
+        settings = {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_NUMBER": NUMBER,
+            "TWILIO_API_BASE": twilio.url,
+            "PUBLIC_URL": PUBLIC_URL,
+            "CHANNEL_SECRET": SECRET,
+        }
+        stack = start_stack(tmp, name, settings=settings)
+        try:
+            yield Assistant(stack), twilio
+        finally:
+            stack.stop()
+
+
+def post_sms(
+    assistant: Assistant, number: str, body: str, token: str = AUTH_TOKEN, signed_url: str = PUBLIC_URL + WEBHOOK,
+    sign: bool = True, **form: str,
+) -> requests.Response:
+    """Twilio's inbound webhook request for an SMS from `number`, signed as Twilio signs it."""
+    params = {"From": number, "To": NUMBER, "Body": body, "MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID}
+    headers = {"X-Twilio-Signature": RequestValidator(token).compute_signature(signed_url, params)} if sign else {}
+    params.update(form)  # after signing: a changed field must break the signature
+    return requests.post(assistant.url + WEBHOOK, data=params, headers=headers, timeout=60)

@@ -8,44 +8,23 @@ reply is read as the option it names.
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from twilio.request_validator import RequestValidator
 
 from bot.channels.signing import load_secret, sms_sender_id
 from bot.knowledge import SMS_LIMIT
-from tests.conftest import Assistant, start_stack
-from tests.fake_twilio import FakeTwilio
+from tests.conftest import Assistant
+from tests.fake_twilio import SECRET, FakeTwilio, post_sms, sms_assistant
 from tests.test_intake_conversations import CATALOGUE, stored
-
-ACCOUNT_SID = "AC" + "2" * 32
-AUTH_TOKEN = "intake-auth-token-" + uuid.uuid4().hex
-NUMBER = "+15550100200"
-PUBLIC_URL = "https://intake-tunnel.example.test"
-WEBHOOK = "/webhooks/twilio/webhook"
-SECRET = "intake-channel-secret"
 
 
 @pytest.fixture(scope="module")
 def sms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Assistant, FakeTwilio]]:
-    with FakeTwilio() as twilio:
-        settings = {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_NUMBER": NUMBER,
-            "TWILIO_API_BASE": twilio.url,
-            "PUBLIC_URL": PUBLIC_URL,
-            "CHANNEL_SECRET": SECRET,
-        }
-        stack = start_stack(tmp_path_factory.mktemp("intake-sms"), "intake-sms", settings=settings)
-        try:
-            yield Assistant(stack), twilio
-        finally:
-            stack.stop()
+    with sms_assistant(tmp_path_factory.mktemp("intake-sms"), "intake-sms") as running:
+        yield running
 
 
 class Phone:
@@ -61,10 +40,8 @@ class Phone:
         return sms_sender_id(load_secret(SECRET), self.number)
 
     def text(self, body: str) -> list[str]:
-        params = {"From": self.number, "To": NUMBER, "Body": body, "MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID}
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + WEBHOOK, params)
         before = self.twilio.count()
-        response = requests.post(self.assistant.url + WEBHOOK, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
+        response = post_sms(self.assistant, self.number, body)
         assert response.status_code == 200, response.text
         return [b for b in self.twilio.bodies_to(self.number, since=before) if "not encrypted, so please" not in b]
 

@@ -7,7 +7,6 @@ public URL a tunnel would give, while they reach the assistant on localhost.
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,20 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from twilio.request_validator import RequestValidator
 
 from bot.channels.signing import load_secret, sms_sender_id
 from bot.knowledge import SMS_LIMIT, load_clinic
 from bot.stack import LOG_DIR
-from tests.conftest import TOKEN, Assistant, start_stack
-from tests.fake_twilio import FakeTwilio
+from tests.conftest import TOKEN, Assistant
+from tests.fake_twilio import AUTH_TOKEN, PUBLIC_URL, SECRET, WEBHOOK, FakeTwilio, post_sms, sms_assistant
 
-ACCOUNT_SID = "AC" + "1" * 32
-AUTH_TOKEN = "test-auth-token-" + uuid.uuid4().hex
-NUMBER = "+15550100100"
-PUBLIC_URL = "https://clinic-tunnel.example.test"
-WEBHOOK = "/webhooks/twilio/webhook"
-SECRET = "test-channel-secret"
 CRISIS = "I want to kill myself"
 FAQ = "How much does an IV infusion cost?"
 
@@ -44,10 +36,7 @@ class Phone:
     def post(
         self, body: str, token: str = AUTH_TOKEN, signed_url: str = PUBLIC_URL + WEBHOOK, sign: bool = True, **form: str
     ) -> requests.Response:
-        params = {"From": self.number, "To": NUMBER, "Body": body, "MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID}
-        headers = {"X-Twilio-Signature": RequestValidator(token).compute_signature(signed_url, params)} if sign else {}
-        params.update(form)  # after signing: a changed field must break the signature
-        return requests.post(self.assistant.url + WEBHOOK, data=params, headers=headers, timeout=60)
+        return post_sms(self.assistant, self.number, body, token=token, signed_url=signed_url, sign=sign, **form)
 
     def text(self, body: str) -> list[str]:
         """The SMS this phone receives in answer to `body`."""
@@ -67,20 +56,8 @@ class Phone:
 @pytest.fixture(scope="module")
 def sms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Assistant, FakeTwilio, Path]]:
     tmp = tmp_path_factory.mktemp("sms")
-    with FakeTwilio() as twilio:
-        settings = {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_NUMBER": NUMBER,
-            "TWILIO_API_BASE": twilio.url,
-            "PUBLIC_URL": PUBLIC_URL,
-            "CHANNEL_SECRET": SECRET,
-        }
-        stack = start_stack(tmp, "sms", settings=settings)
-        try:
-            yield Assistant(stack), twilio, tmp
-        finally:
-            stack.stop()
+    with sms_assistant(tmp, "sms") as (assistant, twilio):
+        yield assistant, twilio, tmp
 
 
 @pytest.fixture
