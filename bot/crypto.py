@@ -2,8 +2,9 @@
 
 Fernet (from `cryptography`) with MultiFernet for rotation: `DATA_KEYS` in
 `.env` is a comma-separated list of keys, the first one encrypts, all of them
-decrypt. Rotate by putting a new key first, running `python -m bot rotate-keys`
-and then removing the old key. Without `DATA_KEYS` a key is generated once
+decrypt. Rotate by putting a new key first and keeping the old ones after it:
+new data uses the new key and old data still reads. Re-encrypting old rows so an
+old key can be dropped is not built yet. Without `DATA_KEYS` a key is generated once
 into `var/data.key` so a laptop install works; production sets it in `.env`.
 """
 
@@ -51,10 +52,6 @@ def decrypt(token: str | None) -> Any:
         return json.loads(_cipher().decrypt(token.encode("ascii")))
     except InvalidToken:
         raise ConfigError("Stored data cannot be decrypted with DATA_KEYS; the key that wrote it is missing.") from None
-
-
-def rotate(token: str) -> str:
-    return _cipher().rotate(token.encode("ascii")).decode("ascii")
 
 
 def new_key() -> str:
