@@ -7,6 +7,7 @@ import logging
 import sys
 import uuid
 
+from bot import log_redaction
 from bot import settings as config
 
 
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     staff_user.add_argument("email")
     staff_user.add_argument("--role", choices=("staff", "admin"), default="staff")
     args = parser.parse_args(argv)
+    log_redaction.install()
     try:
         return COMMANDS[args.command][0](args)
     except config.ConfigError as error:

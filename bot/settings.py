@@ -66,6 +66,8 @@ class Settings:
     twilio_auth_token: str = ""
     twilio_number: str = ""
     twilio_api_base: str = ""
+    max_message_chars: int = 2000
+    max_request_bytes: int = 65536
 
     @property
     def twilio_configured(self) -> bool:
@@ -94,6 +96,10 @@ class Settings:
             REDIS_PASSWORD=(redis.password or "") if redis else "",
             ACTION_SERVER_URL=self.action_server_url,
             PYTHONPATH=str(ROOT),
+            # Sanic answers 413 to a bigger request body before any channel reads it (default: 100 MB).
+            SANIC_REQUEST_MAX_SIZE=str(self.max_request_bytes),
+            # Rasa's DEBUG level prints whole trackers (every slot value); bot.log_redaction assumes INFO.
+            LOG_LEVEL="INFO",
             # Rasa refuses several Sanic workers with an in-memory lock store.
             SANIC_WORKERS=env.get("SANIC_WORKERS", "1") if self.redis_url else "1",
         )
@@ -112,6 +118,13 @@ def _twilio(env: dict[str, str]) -> dict[str, str]:
     if values["TWILIO_NUMBER"] and not re.fullmatch(r"\+[1-9]\d{6,14}", values["TWILIO_NUMBER"]):
         raise ConfigError(f"TWILIO_NUMBER={values['TWILIO_NUMBER']!r} in .env must be in E.164 form, e.g. +15550100100.")
     return {key.lower(): value for key, value in values.items()}
+
+
+def _limit(env: dict[str, str], key: str, default: int, minimum: int, unit: str) -> int:
+    raw = env.get(key) or str(default)
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ConfigError(f"{key}={raw!r} in .env must be a whole number of {unit}, at least {minimum} (default {default}).")
+    return int(raw)
 
 
 def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) -> Settings:
@@ -165,5 +178,8 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         public_url=_url(env, "PUBLIC_URL", ("http", "https")).rstrip("/"),
         channel_secret=env.get("CHANNEL_SECRET", ""),
         twilio_api_base=_url(env, "TWILIO_API_BASE", ("http", "https")),
+        # A message fits a body 4 bytes a character (UTF-8) plus room for JSON: bot/channels/incoming.py.
+        max_message_chars=(chars := _limit(env, "MAX_MESSAGE_CHARS", 2000, 160, "characters")),
+        max_request_bytes=_limit(env, "MAX_REQUEST_BYTES", 65536, 4 * chars + 1024, "bytes"),
         **_twilio(env),
     )

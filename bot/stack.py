@@ -96,8 +96,9 @@ class Stack:
 
     def commands(self) -> dict[str, list[str]]:
         python = sys.executable
+        # Rasa and the action server start through bot.log_redaction: no patient data in their logs.
         rasa = [
-            python, "-m", "rasa", "run",
+            python, "-m", "bot.log_redaction", "rasa", "run",
             "--model", str(self.model),
             "--endpoints", str(ROOT / "endpoints.yml"),
             "--credentials", str(ROOT / "credentials.yml"),
@@ -111,7 +112,7 @@ class Stack:
         commands = {"rasa": rasa}
         if self.action_server:
             port = str(self.settings.action_server_port)
-            commands["actions"] = [python, "-m", "rasa_sdk", "--actions", "actions", "--port", port]
+            commands["actions"] = [python, "-m", "bot.log_redaction", "rasa_sdk", "--actions", "actions", "--port", port]
         if self.alert_worker:
             commands["alerts"] = [python, "-m", "bot", "alerts"]
         if self.console:

@@ -78,7 +78,8 @@ def make_settings(tmp: Path, **overrides: str) -> config.Settings:
 
 def start_stack(tmp: Path, name: str, settings: dict[str, str] | None = None, **kwargs: Any) -> Stack:
     model = Path(os.environ.get("ASSISTANT_MODEL", MODEL_FILE))
-    stack = Stack(make_settings(tmp, **(settings or {})), model=model, alert_worker=False, name=f"test-{name}", **kwargs)
+    kwargs.setdefault("alert_worker", False)
+    stack = Stack(make_settings(tmp, **(settings or {})), model=model, name=f"test-{name}", **kwargs)
     stack.start()
     return stack
 

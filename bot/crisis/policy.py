@@ -11,6 +11,7 @@ above RulePolicy's.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -27,6 +28,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.nlu.crisis_detector import CRISIS_INTENT
 
 CRISIS_RESPONSE = "utter_crisis"
+logger = logging.getLogger(__name__)
 
 
 def next_crisis_action(tracker: DialogueStateTracker) -> str | None:
@@ -79,6 +81,8 @@ class CrisisPolicy(Policy):
         action = next_crisis_action(tracker)
         if action is None:
             return self._prediction(probabilities)
+        if action == CRISIS_RESPONSE:
+            logger.warning("Crisis reply in conversation %s.", tracker.sender_id)
         probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities, is_no_user_prediction=True)
 
