@@ -71,6 +71,11 @@ run: $(MODEL) $(WEBCHAT_JS)
 shell: $(STAMP)
 	@$(PY) -m bot shell
 
+# Deletes conversations and intakes past RETENTION_DAYS / INTAKE_RETENTION_DAYS (run it daily; DRY_RUN=1 only counts).
+.PHONY: retention
+retention: $(STAMP)
+	@$(PY) -m bot retention $(if $(DRY_RUN),--dry-run)
+
 # A staff console account: `make staff-user EMAIL=dana@clinic.example ROLE=admin` (asks for the password).
 .PHONY: staff-user
 staff-user: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 import uuid
 
 from bot import log_redaction
@@ -122,6 +123,31 @@ def _new_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import retention, storage
+
+    settings = config.load()
+    engine = storage.engine(settings.database_url)
+    try:
+        storage.create_tables(settings.database_url)
+        if args.dry_run:
+            with engine.connect() as connection:
+                found = retention.expired(connection, settings.retention_days, settings.intake_retention_days, time.time())
+            print(
+                f"Would delete {len(found.senders)} conversations and {len(found.intake_ids)} intakes "
+                f"({found.intakes_kept_for_review} expired intakes are kept: not reviewed yet)."
+            )
+            return 0
+        result = retention.purge(engine, settings.retention_days, settings.intake_retention_days)
+    except SQLAlchemyError as error:
+        print(f"error: retention: the database failed ({type(error).__name__}); nothing was deleted.", file=sys.stderr)
+        return 1
+    print(f"Deleted {result.summary()}.")
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     config.load()
     return 0
@@ -136,6 +162,7 @@ COMMANDS = {
     "console": (_console, "serve the staff console (started by `run`)"),
     "staff-user": (_staff_user, "create a staff console account: staff-user EMAIL [--role admin]"),
     "shell": (_shell, "chat with the running assistant in this terminal"),
+    "retention": (_retention, "delete conversations and intakes past RETENTION_DAYS / INTAKE_RETENTION_DAYS"),
     "check-config": (_check, "validate .env and exit"),
     "new-key": (_new_key, "print a new encryption key for DATA_KEYS in .env"),
 }
@@ -149,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     staff_user = commands.choices["staff-user"]
     staff_user.add_argument("email")
     staff_user.add_argument("--role", choices=("staff", "admin"), default="staff")
+    commands.choices["retention"].add_argument("--dry-run", action="store_true", help="only count what would go")
     args = parser.parse_args(argv)
     log_redaction.install()
     try:

@@ -68,6 +68,8 @@ class Settings:
     twilio_api_base: str = ""
     max_message_chars: int = 2000
     max_request_bytes: int = 65536
+    retention_days: int = 90
+    intake_retention_days: int = 365
 
     @property
     def twilio_configured(self) -> bool:
@@ -181,5 +183,7 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         # A message fits a body 4 bytes a character (UTF-8) plus room for JSON: bot/channels/incoming.py.
         max_message_chars=(chars := _limit(env, "MAX_MESSAGE_CHARS", 2000, 160, "characters")),
         max_request_bytes=_limit(env, "MAX_REQUEST_BYTES", 65536, 4 * chars + 1024, "bytes"),
+        retention_days=_limit(env, "RETENTION_DAYS", 90, 1, "days"),
+        intake_retention_days=_limit(env, "INTAKE_RETENTION_DAYS", 365, 1, "days"),
         **_twilio(env),
     )

@@ -11,21 +11,29 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bot import storage
 
 SYSTEM = "system"
 
 
-def record(engine: Engine, actor: str, action: str, target: str = "", detail: str = "", ip: str = "") -> None:
-    """Append one entry; `target` is an id (conversation, intake, alert), never patient text."""
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(storage.audit_log).values(
-                at=time.time(), actor=actor[:255], action=action[:64], target=target[:255], detail=detail[:500], ip=ip[:64]
-            )
-        )
+def record(
+    database: Engine | Connection, actor: str, action: str, target: str = "", detail: str = "", ip: str = ""
+) -> None:
+    """Append one entry; `target` is an id (conversation, intake, alert), never patient text.
+
+    Given a connection, the entry joins that connection's transaction, so what it records
+    and the entry itself are committed together or not at all.
+    """
+    entry = sa.insert(storage.audit_log).values(
+        at=time.time(), actor=actor[:255], action=action[:64], target=target[:255], detail=detail[:500], ip=ip[:64]
+    )
+    if isinstance(database, Connection):
+        database.execute(entry)
+        return
+    with database.begin() as connection:
+        connection.execute(entry)
 
 
 def entries(engine: Engine, limit: int = 200, actor: str = "", action: str = "") -> list[dict[str, Any]]:
