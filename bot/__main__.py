@@ -148,6 +148,15 @@ def _retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_keys(args: argparse.Namespace) -> int:
+    from bot import key_rotation, storage
+
+    settings = config.load()
+    values = key_rotation.rotate(storage.engine(settings.database_url))
+    print(f"Re-encrypted {values} stored values with the first key of DATA_KEYS; older keys can now be removed.")
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     config.load()
     return 0
@@ -163,6 +172,7 @@ COMMANDS = {
     "staff-user": (_staff_user, "create a staff console account: staff-user EMAIL [--role admin]"),
     "shell": (_shell, "chat with the running assistant in this terminal"),
     "retention": (_retention, "delete conversations and intakes past RETENTION_DAYS / INTAKE_RETENTION_DAYS"),
+    "rotate-keys": (_rotate_keys, "re-encrypt stored patient data with the first key of DATA_KEYS"),
     "check-config": (_check, "validate .env and exit"),
     "new-key": (_new_key, "print a new encryption key for DATA_KEYS in .env"),
 }

@@ -3,8 +3,9 @@
 Fernet (from `cryptography`) with MultiFernet for rotation: `DATA_KEYS` in
 `.env` is a comma-separated list of keys, the first one encrypts, all of them
 decrypt. Rotate by putting a new key first and keeping the old ones after it:
-new data uses the new key and old data still reads. Re-encrypting old rows so an
-old key can be dropped is not built yet. Without `DATA_KEYS` a key is generated once
+new data uses the new key and old data still reads; then `python -m bot rotate-keys`
+(bot.key_rotation) re-encrypts every stored value with the new key, after which the
+old key can be removed. Without `DATA_KEYS` a key is generated once
 into `var/data.key` so a laptop install works; production sets it in `.env`.
 """
 
@@ -50,6 +51,14 @@ def decrypt(token: str | None) -> Any:
         return None
     try:
         return json.loads(_cipher().decrypt(token.encode("ascii")))
+    except InvalidToken:
+        raise ConfigError("Stored data cannot be decrypted with DATA_KEYS; the key that wrote it is missing.") from None
+
+
+def reencrypt(token: str) -> str:
+    """The same value encrypted with the first key of DATA_KEYS."""
+    try:
+        return _cipher().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken:
         raise ConfigError("Stored data cannot be decrypted with DATA_KEYS; the key that wrote it is missing.") from None
 
