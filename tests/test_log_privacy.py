@@ -96,7 +96,7 @@ def test_no_patient_data_in_any_log_line(tmp_path: Path) -> None:
     name = f"privacy-{uuid.uuid4().hex[:8]}"
     sender = f"privacy-{uuid.uuid4().hex[:12]}"
     # Redis (the lock store) behind a proxy the test can cut: a turn then fails inside Rasa's
-    # message handling, the path where Rasa's REST channel logs the text it could not handle.
+    # message handling, where Rasa's own REST channel logged the text it could not handle.
     with FaultProxy("127.0.0.1", 6379) as redis_link:
         stack = start_stack(tmp_path, name, {"REDIS_URL": f"redis://127.0.0.1:{redis_link.port}/3"}, alert_worker=True)
         try:
@@ -115,12 +115,11 @@ def test_no_patient_data_in_any_log_line(tmp_path: Path) -> None:
                 json={"sender": sender, "message": f"{NAME} here, the lonely lighthouse keeper, {PHONE}"},
                 timeout=30,
             )
-            assert "988" not in failed.text, "this turn was meant to fail"
+            assert "try again" in failed.text, "this turn was meant to fail"
             time.sleep(1.0)
         finally:
             stack.stop()
     lines = log_lines(f"test-{name}")
-    assert any("message.received.failure" in line for line in lines), "the failed turn should be in the log"
-    assert any(sender in line for line in lines), "the logs should name the conversation by its id"
+    assert any("ERROR" in line and sender in line for line in lines), "the failed turn is logged under its conversation id"
     leaks = [line for line in lines if any(secret.lower() in line.lower() for secret in SECRETS)]
     assert leaks == []

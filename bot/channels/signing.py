@@ -59,7 +59,8 @@ def verify_session(secret: bytes, token: object, max_age_seconds: float, now: fl
     if not isinstance(token, str) or token.count(".") != 2:
         return None
     sender_id, issued, _ = token.split(".")
-    if not sender_id.startswith("web-") or not issued.isdigit():
+    # isdigit() alone is not enough: it accepts "²", which int() refuses (a forged token crashed the handler).
+    if not sender_id.startswith("web-") or not (issued.isascii() and issued.isdigit()):
         return None
     age = (time.time() if now is None else now) - int(issued)
     if not -60 <= age <= max_age_seconds:  # a minute of clock skew between instances

@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels import FAILURE_REPLY
+from bot.channels.incoming import DEFAULT_MAX_MESSAGE_CHARS, DEFAULT_MAX_REQUEST_BYTES, agent_parser, clean, screen
 from bot.channels.signing import issue_session, load_secret, verify_session
 from bot.knowledge import load_clinic
 from bot.settings import ROOT
@@ -128,10 +129,23 @@ class WebChatInput(SocketIOInput):
             session_hours=float(credentials.get("session_hours") or 12),
             embed_origins=credentials.get("embed_origins") or "",
             socketio_path=credentials.get("socketio_path") or "/socket.io",
+            max_message_chars=int(credentials.get("max_message_chars") or DEFAULT_MAX_MESSAGE_CHARS),
+            max_request_bytes=int(credentials.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES),
         )
 
-    def __init__(self, secret: str = "", session_hours: float = 12, embed_origins: str = "", socketio_path: str = "/socket.io") -> None:
+    def __init__(
+        self,
+        secret: str = "",
+        session_hours: float = 12,
+        embed_origins: str = "",
+        socketio_path: str = "/socket.io",
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    ) -> None:
         super().__init__(session_persistence=True, socketio_path=socketio_path)
+        self.max_message_chars = max_message_chars
+        # socket.io drops a connection that sends a bigger frame; the page checks first (bot/channels/static/webchat.js).
+        self.max_request_bytes = max_request_bytes
         self.secret = load_secret(secret)
         self.session_seconds = session_hours * 3600
         self.headers = page_headers(embed_origins)
@@ -145,14 +159,16 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> _WebChatBlueprint:
         # Origins are not checked: a session is proven by its signed token, never by a cookie.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=self.max_request_bytes)
         self.sio = sio
         webchat = _WebChatBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
 
         @webchat.route("/", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
             assets = request.path.rstrip("/") + "/assets/"
-            body = self.page.substitute(clinic_name=html.escape(self.clinic_name), assets=html.escape(assets))
+            body = self.page.substitute(
+                clinic_name=html.escape(self.clinic_name), assets=html.escape(assets), max_bytes=self.max_request_bytes
+            )
             return response.html(body, headers=self.headers)
 
         @webchat.route("/embed.js", methods=["GET"])
@@ -192,7 +208,12 @@ class WebChatInput(SocketIOInput):
                 return
             output = WebChatOutput(sio, self.bot_message_evt)
             try:
-                await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name()))
+                screened = await screen(clean(text), self.max_message_chars, agent_parser(webchat.ctx.app))
+                if screened.text is not None:
+                    message = UserMessage(screened.text, output, sender_id, parse_data=screened.parse_data, input_channel=self.name())
+                    await on_new_message(message)
+                if screened.note:
+                    await output.send_text_message(sender_id, screened.note)
             except Exception:
                 logger.exception("The assistant failed on a web chat message from %s.", sender_id)
                 await output.send_text_message(sender_id, FAILURE_REPLY)

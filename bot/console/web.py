@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
+from multidict import MultiDictProxy
 from sqlalchemy.engine import Engine
 
 from bot import storage
@@ -119,6 +120,14 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+async def posted_form(request: web.Request) -> MultiDictProxy[str | bytes | web.FileField]:
+    """The posted form. A body that is not a readable form (bad UTF-8, broken multipart) is a 400, not a 500."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError):  # aiohttp raises UnicodeDecodeError, or asserts on a broken multipart body
+        raise web.HTTPBadRequest(text="That form could not be read. Go back, reload the page and try again.") from None
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -153,7 +162,7 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
         raise web.HTTPFound(f"/login?{urlencode(params)}")
     request["session"] = session
     if request.method == "POST":
-        form = await request.post()
+        form = await posted_form(request)
         if not sessions.csrf_matches(session.csrf_token, form.get("csrf")):
             audit.record(engine, session.email, "csrf_rejected", target=request.path, ip=_ip(request))
             return error_page(request, 403, "This form has expired. Go back, reload the page and try again.")
@@ -188,7 +197,7 @@ async def login_form(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     engine, settings = request.app[ENGINE], request.app[SETTINGS]
-    form = await request.post()
+    form = await posted_form(request)
     next_page = str(form.get("next", ""))
     if not sessions.csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
         return _login_page(request, 403, "The login form expired. Please try again.", next_page)
@@ -282,7 +291,7 @@ async def takeover_start(request: web.Request) -> web.Response:
 
 async def takeover_say(request: web.Request) -> web.Response:
     sender_id, staff = _sender(request), request["session"].email
-    text = str((await request.post()).get("text", "")).strip()
+    text = str((await posted_form(request)).get("text", "")).strip()
     if not text or len(text) > MAX_MESSAGE_LENGTH:
         raise _back_to_conversation(sender_id, f"Write a message of 1 to {MAX_MESSAGE_LENGTH} characters.", "#reply")
     with request.app[ENGINE].connect() as connection:
@@ -383,7 +392,7 @@ async def intake_review(request: web.Request) -> web.Response:
 
 async def intake_note(request: web.Request) -> web.Response:
     intake = _intake_or_404(request)
-    body = str((await request.post()).get("note", "")).strip()
+    body = str((await posted_form(request)).get("note", "")).strip()
     if not body or len(body) > MAX_NOTE_LENGTH:
         flash = f"Write a note of 1 to {MAX_NOTE_LENGTH} characters."
     else:

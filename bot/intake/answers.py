@@ -96,7 +96,7 @@ _WORD_CODES = frozenset({"OK", "HI", "ME", "IN", "OR", "OH", "LA", "MA", "PA", "
 _STATE_PREFIX = re.compile(r"^(?:i live in|i'?m in|im in|in|the state of|state of|it'?s)\s+", re.I)
 _OUTSIDE_US = re.compile(
     r"\b(?:outside(?: of)? the (?:us|usa|u\.s\.|united states|country)|not in the (?:us|usa|u\.s\.|united states)|abroad"
-    r"|canada|mexico|uk|united kingdom|england|scotland|ireland|australia|germany|france|india|overseas)\b"
+    r"|canada|(?<!new )mexico|uk|united kingdom|england|scotland|ireland|australia|germany|france|india|overseas)\b"
 )
 
 

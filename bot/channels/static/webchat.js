@@ -147,8 +147,22 @@
     log.setAttribute("aria-busy", String(value));
   }
 
+  // The server answers a long message itself (it reads up to its limit and checks all of it for a crisis);
+  // only a message too big to carry at all is kept here, in the box, with a note, so nothing is lost unseen.
+  var MAX_BYTES = parseInt(form.getAttribute("data-max-bytes"), 10) || 65536;
+  var FRAME_OVERHEAD = 64;
+
+  function tooBigToSend(message) {
+    var frame = JSON.stringify(["user_uttered", { message: message }]);
+    return new TextEncoder().encode(frame).length + FRAME_OVERHEAD > MAX_BYTES;
+  }
+
   function send(message, shown) {
     if (!ready || !message.trim()) return false;
+    if (tooBigToSend(message)) {
+      setStatus("That message is too long to send. Please send it in shorter parts. In a crisis, call or text 988.");
+      return false;
+    }
     clearChoices();
     addMessage("user", shown || message);
     socket.emit("user_uttered", { message: message });
