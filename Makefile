@@ -88,10 +88,11 @@ test: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out results
 
-# Refreshes docs/webchat.png (shown in the README) from the browser test of the crisis reply.
+# Refreshes the README's screenshots (docs/*.png) from the browser tests.
 screenshot: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 	@mkdir -p docs
 	WEBCHAT_SCREENSHOT=docs/webchat.png $(PY) -m pytest tests/test_browser_webchat.py -k crisis -q
+	CONSOLE_SCREENSHOTS=docs $(PY) -m pytest tests/test_console_browser.py -q
 
 bench: $(MODEL)
 	$(PY) -m bench

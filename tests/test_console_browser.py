@@ -1,12 +1,15 @@
 """The staff console in a real headless Chromium, as a clinic staff member uses it.
 
 Debian's `chromium` driven by Playwright (`executable_path`; nothing downloads
-a browser). Saves the screenshots the README shows under docs/.
+a browser). `make screenshot` sets CONSOLE_SCREENSHOTS=docs to refresh the screenshots
+the README shows; otherwise they go to a temporary folder, so a test run leaves the repo as it was.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +20,6 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot import storage
 from bot.console import accounts
-from bot.settings import ROOT
 from bot.stack import Stack
 from tests.conftest import Assistant, new_sender, start_stack
 from tests.console_support import PASSWORD, add_intake
@@ -25,7 +27,7 @@ from tests.console_support import PASSWORD, add_intake
 CHROMIUM = Path("/usr/bin/chromium")
 # Keep Chromium from calling home: the tests make no requests outside this machine.
 CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-DOCS = ROOT / "docs"
+SCREENSHOTS = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tempfile.mkdtemp(prefix="console-screenshots-"))
 STAFF = "dana@clinic.example"
 XSS = "<script>document.title='pwned'</script><img src=x onerror=\"alert('pwned')\"> is this safe?"
 
@@ -91,8 +93,8 @@ def test_staff_find_the_crisis_first_acknowledge_it_and_export_an_intake(browser
     expect(first).to_contain_text(patients["crisis"])
     expect(first).to_contain_text("not acknowledged")
     expect(page.locator(".inbox .row").nth(1)).to_contain_text("Intake to review")
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "console-inbox.png"), full_page=True)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-inbox.png"), full_page=True)
 
     first.get_by_role("link").first.click()
     expect(page.locator(".turn.user.crisis")).to_contain_text("I want to kill myself")
@@ -112,7 +114,7 @@ def test_staff_find_the_crisis_first_acknowledge_it_and_export_an_intake(browser
     page.get_by_role("link", name="Intake #").first.click()
     expect(page.get_by_role("heading", name="PHQ-9: 12 (Moderate)")).to_be_visible()
     expect(page.locator(".flags")).to_contain_text("clinician follow-up")
-    page.screenshot(path=str(DOCS / "console-intake.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-intake.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download FHIR JSON").click()
     resource = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
@@ -175,7 +177,7 @@ def test_staff_take_over_a_web_chat_and_the_patient_sees_them(browser: Browser, 
     staff.reload()
     expect(staff.locator(".turn.user.crisis")).to_contain_text("I want to kill myself")
     expect(staff.locator(".alert.unacknowledged")).to_be_visible()
-    staff.screenshot(path=str(DOCS / "console-takeover.png"), full_page=True)
+    staff.screenshot(path=str(SCREENSHOTS / "console-takeover.png"), full_page=True)
 
     staff.get_by_role("button", name="Hand back to the assistant").click()
     expect(staff.get_by_role("status")).to_contain_text("The assistant answers this conversation again")
