@@ -91,7 +91,7 @@ class Settings:
             env[item.name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
         redis = urlparse(self.redis_url) if self.redis_url else None
         env.update(
-            LOCK_STORE_TYPE="redis" if redis else "in_memory",
+            LOCK_STORE_TYPE="bot.outage_lock_store.OutageAwareRedisLockStore" if redis else "in_memory",
             REDIS_HOST=(redis.hostname or "127.0.0.1") if redis else "",
             REDIS_PORT=str(redis.port or 6379) if redis else "",
             REDIS_DB=(redis.path.strip("/") or "0") if redis else "",

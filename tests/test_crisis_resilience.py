@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.stack import Stack
+from tests.alert_spool import take_spooled_alerts
 from tests.conftest import Assistant, make_settings, new_sender, texts
 from tests.test_crisis_conversations import assert_crisis_reply
 
@@ -45,11 +46,13 @@ def test_crisis_reply_when_the_database_is_gone(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, DATABASE_URL=f"sqlite:///{database}")
     stack = Stack(settings, name="test-nodb", alert_worker=False, console=False)
     stack.start()
+    senders = new_sender(), new_sender()
     try:
         database.unlink()
         database.mkdir()  # the file is now a directory: every query fails
         assistant = Assistant(stack)
-        assert_crisis_reply(assistant.send("i'm going to end my life tonight", new_sender()))
-        assert "988" in texts(assistant.send("kms", new_sender()))
+        assert_crisis_reply(assistant.send("i'm going to end my life tonight", senders[0]))
+        assert "988" in texts(assistant.send("kms", senders[1]))
     finally:
         stack.stop()
+        take_spooled_alerts(*senders)  # the alerts this test caused are never sent

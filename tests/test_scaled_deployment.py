@@ -7,45 +7,25 @@ those are unreachable, so CI cannot pass without exercising the scaled set-up.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg2
 import pytest
-import redis
-import sqlalchemy as sa
 
 from bot.stack import Stack
 from tests.conftest import Assistant, make_settings, new_sender, texts
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+from tests.scaled_services import REDIS_URL, check_shared_redis, fresh_postgres_database
 
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this run, dropped afterwards."""
-    url = sa.engine.make_url(POSTGRES_URL)
-    name = f"assistant_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                             dbname=url.database, connect_timeout=5)  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        sa.create_engine(url.set(database=name)).dispose()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def two_instances(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Assistant, Assistant]]:
-    redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    check_shared_redis()
     first_settings = make_settings(tmp_path_factory.mktemp("first"), DATABASE_URL=database, REDIS_URL=REDIS_URL)
     second_settings = make_settings(
         tmp_path_factory.mktemp("second"), DATABASE_URL=database, REDIS_URL=REDIS_URL,

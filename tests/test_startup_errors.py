@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.settings import ROOT
 from bot.stack import free_port
+from tests.fault_proxy import FaultProxy
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -42,6 +43,22 @@ def test_unreachable_database(tmp_path: Path) -> None:
                      DATABASE_URL="postgresql://clinic:secret@127.0.0.1:1/clinic")  # fmt: skip
     assert_one_clear_line(result, "Cannot reach the database", "DATABASE_URL")
     assert "secret" not in result.stderr, "the password must not be printed"
+
+
+def test_unreachable_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-directory" / "assistant.db"
+    result = run_cli("run", RASA_PORT=str(free_port()), ACTION_SERVER_PORT=str(free_port()), DATABASE_URL=f"sqlite:///{missing}")
+    assert_one_clear_line(result, "Cannot reach the database", "unable to open database file", "DATABASE_URL")
+
+
+def test_postgresql_whose_connections_are_cut(tmp_path: Path) -> None:
+    """A server that accepts connections and drops them (a broken network path) fails fast too, with one line."""
+    with FaultProxy("127.0.0.1", 5432) as proxy:
+        proxy.cut()
+        result = run_cli("run", RASA_PORT=str(free_port()), ACTION_SERVER_PORT=str(free_port()),
+                         DATABASE_URL=f"postgresql://clinic:secret@127.0.0.1:{proxy.port}/clinic")  # fmt: skip
+    assert_one_clear_line(result, "Cannot reach the database", "DATABASE_URL")
+    assert "secret" not in result.stderr
 
 
 def test_malformed_env_values() -> None:
