@@ -97,7 +97,7 @@ class Stack:
     def commands(self) -> dict[str, list[str]]:
         python = sys.executable
         rasa = [
-            python, "-m", "rasa", "run",
+            python, "-m", "bot.rasa_server", "run",
             "--model", str(self.model),
             "--endpoints", str(ROOT / "endpoints.yml"),
             "--credentials", str(ROOT / "credentials.yml"),
