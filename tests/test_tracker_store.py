@@ -17,15 +17,28 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
     BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    DefinePrevUserUtteredFeaturization,
+    EntitiesAdded,
     Event,
+    FollowupAction,
+    LoopInterrupted,
+    Restarted,
     SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
     UserUttered,
+    deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import ClinicTrackerStore
+from bot.tracker_store import ClinicTrackerStore, deserialise
 
 DOMAIN = Domain.from_dict(
     {
@@ -135,3 +148,20 @@ def test_another_process_sees_each_saved_turn(tmp_path: Path) -> None:
             assert stored["ours"][-1] == tracker.events[-1].as_dict()
 
     asyncio.run(scenario())
+
+
+def test_stored_events_come_back_as_the_events_rasa_would_make() -> None:
+    crisis = {"name": "crisis_disclosure", "confidence": 1.0}
+    kinds: list[Event] = [
+        UserUttered("i want to end it", crisis, [{"entity": "crisis_signal", "value": "rules"}], timestamp=1.0),
+        DefinePrevUserUtteredFeaturization(False), EntitiesAdded([{"entity": "kb_entry", "value": "cost_iv"}]),
+        ActionExecuted("contact_form", policy="RulePolicy", confidence=1.0), ActiveLoop("contact_form"), ActiveLoop(None),
+        SlotSet("requested_slot", "full_name"), SlotSet("intake_retries", {"slot": "email", "count": 2}),
+        ActionExecutionRejected("contact_form"), LoopInterrupted(True), FollowupAction("utter_crisis"),
+        BotUttered("Call 988", {"buttons": [{"title": "yes", "payload": "/affirm"}]}, {"utter_action": "utter_crisis"}),
+        UserUtteranceReverted(), ActionReverted(), Restarted(), AllSlotsReset(), ConversationPaused(), ConversationResumed(),
+        SessionStarted(metadata={"channel": "rest"}),
+    ]  # fmt: skip
+    stored = [event.as_dict() for event in kinds] + [{"event": "topic", "topic": "legacy"}, {"no": "event"}]
+    assert deserialise(stored) == deserialise_events(stored)
+    assert [type(event) for event in deserialise(stored)] == [type(event) for event in kinds]
