@@ -22,6 +22,7 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
+import numpy as np
 import scipy.sparse as sp
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -31,7 +32,7 @@ from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
@@ -72,6 +73,7 @@ class ClinicIntentClassifier(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self.state = state
+        self._idf: dict[str, sp.csr_matrix] = {}
 
     @classmethod
     def create(
@@ -97,7 +99,34 @@ class ClinicIntentClassifier(GraphComponent):
                 state = pickle.loads((directory / "classifier.pkl").read_bytes())
         except (ValueError, FileNotFoundError):
             state = None
+        if state is not None:
+            # Stored column-major, the weights' transpose that predict_proba multiplies by is contiguous:
+            # without this scipy copied the whole matrix on every message (3-4 ms; 0.06 ms with it, same numbers).
+            state["classifier"].coef_ = np.asfortranarray(state["classifier"].coef_)
         return cls(config, model_storage, resource, state)
+
+    @staticmethod
+    def new_vectorizers() -> dict[str, TfidfVectorizer]:
+        """Lemma uni- and bigrams, and character n-grams of the raw text (typos, medication names)."""
+        return {
+            "words": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            "chars": TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        }
+
+    def _weights(self, name: str, texts: list[str]) -> sp.csr_matrix:
+        """What `TfidfVectorizer.transform` returns (sublinear tf, idf, l2), with the idf vector read once.
+
+        sklearn's transform rebuilds the idf vector from a diagonal matrix on every call
+        to check that the model is fitted: about 1 ms per message for the two vectorizers.
+        """
+        vectorizer = self.state[name]
+        idf = self._idf.get(name)
+        if idf is None:
+            idf = self._idf[name] = sp.diags(vectorizer.idf_, format="csr")
+        counts = CountVectorizer.transform(vectorizer, texts).astype(np.float64)
+        np.log(counts.data, counts.data)
+        counts.data += 1
+        return normalize(counts @ idf)
 
     def _vectorize(self, messages: list[Message], fit: bool = False) -> sp.csr_matrix:
         lemmas = [_lemma_text(m) for m in messages]
@@ -105,7 +134,7 @@ class ClinicIntentClassifier(GraphComponent):
         if fit:
             parts = [self.state["words"].fit_transform(lemmas), self.state["chars"].fit_transform(raw)]
         else:
-            parts = [self.state["words"].transform(lemmas), self.state["chars"].transform(raw)]
+            parts = [self._weights("words", lemmas), self._weights("chars", raw)]
         return normalize(sp.hstack(parts).tocsr())
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -114,10 +143,8 @@ class ClinicIntentClassifier(GraphComponent):
         for message in examples:
             key = message.get(INTENT_RESPONSE_KEY) or ""
             labels.append(key if message.get(INTENT) == RETRIEVAL_INTENT and "/" in key else message.get(INTENT))
-        self.state = {
-            "words": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-            "chars": TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        }
+        self._idf = {}
+        self.state = self.new_vectorizers()
         matrix = self._vectorize(examples, fit=True)
         classifier = LogisticRegression(C=self.config["C"], max_iter=3000)
         classifier.fit(matrix, labels)
