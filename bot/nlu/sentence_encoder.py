@@ -63,8 +63,9 @@ class SentenceEncoder:
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.no_padding()
         w = load_file(str(directory / "model.safetensors"))
-        # Weights are stored (out, in); transposed once here so every product is x @ W.
-        self.w = {name: np.ascontiguousarray(v.T) if v.ndim == 2 and "embeddings" not in name else v for name, v in w.items()}
+        # Weights are stored (out, in). A transposed view, not a transposed copy: OpenBLAS multiplies
+        # a few token rows by the view about twice as fast (measured: 14 -> 7 ms per message).
+        self.w = {name: v.T if v.ndim == 2 and "embeddings" not in name else v for name, v in w.items()}
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
