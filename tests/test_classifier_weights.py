@@ -33,8 +33,9 @@ UNSEEN = [
 
 
 def test_prediction_features_are_sklearns_tfidf_features() -> None:
-    classifier = ClinicIntentClassifier({}, None, None, ClinicIntentClassifier.new_vectorizers())  # type: ignore[arg-type]
-    fitted = classifier._vectorize([Message(data={TEXT: t}) for t in TRAINING], fit=True)
+    config = {"embedding_weight": 0}
+    classifier = ClinicIntentClassifier(config, None, None, ClinicIntentClassifier.new_vectorizers())  # type: ignore[arg-type]
+    fitted, _ = classifier._vectorize([Message(data={TEXT: t}) for t in TRAINING], fit=True)
     assert fitted.shape[0] == len(TRAINING)
     for name in ("words", "chars"):
         texts = [t.lower() for t in UNSEEN + TRAINING]
