@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -85,6 +86,23 @@ async def _scenario(url: str, conversations: int, turns: int, pause: float) -> R
     return result
 
 
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU time of every process in `pid`'s process group (Stack starts each role as a group leader).
+
+    CPU time per turn is the figure to compare between versions on a shared machine, where
+    wall-clock latency also measures whatever else is running.
+    """
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pid:  # the process group
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def peak_memory_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -130,7 +148,12 @@ def measure(model: Path, label: str, workdir: Path) -> list[str]:
             alone.seconds += one.seconds
         lines.append(alone.line(f"[{label}] one conversation alone"))
         lines.append(asyncio.run(_scenario(url, 50, 10, 1.0)).line(f"[{label}] 50 conversations, 1 s pauses"))
-        lines.append(asyncio.run(_scenario(url, 50, 10, 0)).line(f"[{label}] 50 conversations, no pause"))
+        pids = {role: stack.processes[role].pid for role in ("rasa", "actions")}
+        before = {role: cpu_seconds(pid) for role, pid in pids.items()}
+        saturation = asyncio.run(_scenario(url, 50, 10, 0))
+        cpu = {role: (cpu_seconds(pid) - before[role]) * 1000 / max(len(saturation.latencies), 1) for role, pid in pids.items()}
+        lines.append(saturation.line(f"[{label}] 50 conversations, no pause"))
+        lines.append(f"[{label}] CPU per turn at saturation: Rasa {cpu['rasa']:.1f} ms, action server {cpu['actions']:.1f} ms")
         lines.append(f"[{label}] Rasa process peak memory {peak_memory_mb(stack.processes['rasa'].pid):.0f} MB")
         return lines
     finally:
@@ -175,8 +198,13 @@ def trained(config_file: Path, models: Path, name: str) -> tuple[Path, str]:
     return model, f"{seconds:.0f} s"
 
 
-def train_both(models: Path) -> tuple[Path, Path, str]:
+def train_ours(models: Path) -> tuple[Path, str]:
     models.mkdir(parents=True, exist_ok=True)
     ours, ours_time = trained(ROOT / "config.yml", models, "ours")
+    return ours, f"training: this project's config {ours_time}"
+
+
+def train_both(models: Path) -> tuple[Path, Path, str]:
+    ours, training = train_ours(models)
     stock, stock_time = trained(stock_config(models), models, "stock")
-    return ours, stock, f"training: this project's config {ours_time}; stock config {stock_time}"
+    return ours, stock, f"{training}; stock config {stock_time}"

@@ -23,12 +23,12 @@ import logging
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, SlotSet
-from rasa.shared.core.trackers import DialogueStateTracker, TrackerEventDiffEngine
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.failed_turn_policy import RECORD_UNAVAILABLE_SLOT
+from bot.tracker_store import ClinicTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 LOCK_UNAVAILABLE: ContextVar[bool] = ContextVar("lock_unavailable", default=False)
 
 
-class OutageAwareSQLTrackerStore(SQLTrackerStore):
+class OutageAwareSQLTrackerStore(ClinicTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         if LOCK_UNAVAILABLE.get():
             return self.placeholder(sender_id)
@@ -52,18 +52,6 @@ class OutageAwareSQLTrackerStore(SQLTrackerStore):
         tracker = DialogueStateTracker(sender_id, self.domain.slots if self.domain else [])
         tracker.update_with_events([SlotSet(RECORD_UNAVAILABLE_SLOT, True), ActionExecuted(ACTION_LISTEN_NAME)], None)
         return tracker
-
-    async def stream_events(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's own, except that it reads the stored conversation strictly.
-
-        Rasa's version calls `retrieve`, which here would answer a database error with
-        the placeholder, and every stored event would reach the broker a second time.
-        """
-        if self.event_broker is None:
-            return
-        stored = await super().retrieve(tracker.sender_id)
-        new_events = TrackerEventDiffEngine.event_difference(stored, tracker)
-        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(RECORD_UNAVAILABLE_SLOT):

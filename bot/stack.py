@@ -96,9 +96,10 @@ class Stack:
 
     def commands(self) -> dict[str, list[str]]:
         python = sys.executable
-        # Rasa and the action server start through bot.log_redaction: no patient data in their logs.
+        # Rasa and the action server start through bot.log_redaction: no patient data in their logs;
+        # Rasa through bot.rasa_server, which builds the action-reply validator once.
         rasa = [
-            python, "-m", "bot.log_redaction", "rasa", "run",
+            python, "-m", "bot.log_redaction", "bot.rasa_server", "run",
             "--model", str(self.model),
             "--endpoints", str(ROOT / "endpoints.yml"),
             "--credentials", str(ROOT / "credentials.yml"),

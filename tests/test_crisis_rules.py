@@ -37,6 +37,12 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("my girlfriend is talking about suicide", "third_party"),
         ("i want to kil myslf", "explicit_intent"),
         ("im suicidle", "first_person_intent"),
+        # Negation scope: these look like denials to a careless reader but are not.
+        ("no i want to kill myself", "explicit_intent"),
+        ("i can't stop thinking about killing myself", "explicit_intent"),
+        # A treatment word in the sentence does not hide the speaker's own state.
+        ("since starting ketamine i keep having suicidal thoughts", "first_person_intent"),
+        ("my kids keep saying they want to die", "third_party"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -57,6 +63,13 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I attempted suicide 10 years ago and I've been stable since",
         "my uncle died last year",
         "end my subscription please",
+        "I have no suicidal thoughts at all",
+        "I've never burned or hurt myself",
+        "I don't have any intention to hurt myself",
+        "zero urges to kill myself, just tired",
+        "I was suicidal in my 20s but I'm fine now",
+        "I read that ketamine lowers suicidal thoughts, is that right?",
+        "do you see adults and teens with suicidal depression",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -65,6 +78,10 @@ def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
 
 def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
     assert groups(nlp, "I tried to kill myself years ago and now I want to kill myself again")
+
+
+def test_being_fine_now_does_not_hide_a_relapse(nlp: Language) -> None:
+    assert groups(nlp, "I was suicidal years ago and was fine for a long time, but this week I want to die again")
 
 
 def test_negation_does_not_reach_across_a_clause(nlp: Language) -> None:

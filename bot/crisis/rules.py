@@ -77,11 +77,17 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "present_cues": words("present_cues"),
         "negations": words("negations"),
         "negation_exceptions": words("negation_exceptions"),
+        "negation_fillers": words("negation_fillers"),
         "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
+        "coordinators": [str(w).lower() for w in data["coordinators"]],
+        "resolved_states": words("resolved_states"),
+        "topic_terms": [norm(str(t)) for t in data["topic_terms"]],
+        "topics": words("topics"),
         "question_topics": words("question_topics"),
         "question_words": [str(w).lower() for w in data["question_words"]],
         "first_person": sorted({str(w).lower() for w in data["first_person"]}),
         "close": lists["close"],
+        "possessive": lists["possessive"],
     }
 
 
@@ -129,10 +135,9 @@ class CrisisMatcher:
     def _counts(self, doc: Doc, span: Span) -> bool:
         group = self.groups[span.label_]
         sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
-        norms = [t._.cnorm for t in sentence]
         lowers = {t.lower_ for t in sentence}
         first = bool(lowers & set(self.compiled["first_person"]))
-        close = bool(set(norms) & set(self.compiled["close"]))
+        close = any(self._someone_close(sentence, t) for t in sentence)
         if group.person == "first" and not first:
             return False
         if group.person == "third" and not close:
@@ -141,25 +146,60 @@ class CrisisMatcher:
             return False
         if self._about_the_past(doc, sentence):
             return False
+        if group.person == "first" and self._about_the_topic(sentence, span):
+            return False
         return not (self._is_question(sentence) and not first and not close)
+
+    def _someone_close(self, sentence: Span, token: Token) -> bool:
+        """A close person, not a group: "my son", "my kids", "a friend", but not "teens" or "parents" in general."""
+        if token._.cnorm not in self.compiled["close"]:
+            return False
+        singular = token.lower_ == token._.cnorm
+        possessed = any(t._.cnorm in self.compiled["possessive"] for t in sentence.doc[max(sentence.start, token.i - 3) : token.i])
+        return singular or possessed
 
     def _negated(self, doc: Doc, span: Span) -> bool:
         breaks = self.compiled["clause_breaks"]
-        start = max(span.sent.start if doc.has_annotation("SENT_START") else 0, span.start - 4)
-        for i in range(span.start - 1, start - 1, -1):
+        sentence_start = span.sent.start if doc.has_annotation("SENT_START") else 0
+        counted = 0
+        for i in range(span.start - 1, max(sentence_start, span.start - 8) - 1, -1):
             token = doc[i]
-            if token.lower_ in breaks or token._.cnorm in breaks:
+            coordinated = i == span.start - 1 and token.lower_ in self.compiled["coordinators"]
+            if (token.lower_ in breaks or token._.cnorm in breaks) and not coordinated:
                 return False
             if token._.cnorm in self.compiled["negations"] or token.lower_ == "n't":
                 following = doc[i + 1]._.cnorm if i + 1 < len(doc) else ""
                 return following not in self.compiled["negation_exceptions"]
+            counted += token._.cnorm not in self.compiled["negation_fillers"]
+            if counted >= 4:
+                return False
         return False
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
         norms = [t._.cnorm for t in sentence]
-        if set(t._.cnorm for t in doc) & set(self.compiled["present_cues"]):
+        if any(self._present_cue(doc, t) for t in doc):
             return False
         return any(_contains(norms, cue) for cue in self.compiled["past_cues"])
+
+    def _present_cue(self, doc: Doc, token: Token) -> bool:
+        if token._.cnorm not in self.compiled["present_cues"]:
+            return False
+        if token.lower_ != "now":
+            return True
+        before = {t._.cnorm for t in doc[max(0, token.i - 2) : token.i]}
+        return not before & set(self.compiled["resolved_states"])
+
+    def _about_the_topic(self, sentence: Span, span: Span) -> bool:
+        """A bare "suicidal"/"suicide" whose nearest preceding cue is a treatment topic, not the speaker."""
+        if [t._.cnorm for t in span] not in self.compiled["topic_terms"]:
+            return False
+        first_person = set(self.compiled["first_person"])
+        for token in reversed(sentence.doc[sentence.start : span.start]):
+            if token.lower_ in first_person:
+                return False
+            if token._.cnorm in self.compiled["topics"]:
+                return True
+        return False
 
     def _is_question(self, sentence: Span) -> bool:
         text = sentence.text.strip().lower()

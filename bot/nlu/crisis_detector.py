@@ -21,6 +21,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis.rules import crisis_spans
+from bot.nlu.classifier import TFIDF_RANKING_KEY
 
 CRISIS_INTENT = "crisis_disclosure"
 SIGNAL_ENTITY = "crisis_signal"
@@ -74,8 +75,11 @@ class CrisisDetector(GraphComponent):
         return "intent" if by_intent else None
 
     def _intent_fired(self, message: Message) -> bool:
+        """The classifier's ranking, or that of its TF-IDF-only twin, puts the crisis intent first or close behind."""
+        rankings = [message.get(INTENT_RANKING_KEY) or [], message.get(TFIDF_RANKING_KEY) or []]
         intent = message.get(INTENT) or {}
-        if intent.get("name") == CRISIS_INTENT:
+        if intent.get("name") == CRISIS_INTENT or any(r and r[0].get("name") == CRISIS_INTENT for r in rankings):
             return True
-        ranking = message.get(INTENT_RANKING_KEY) or []
-        return any(r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= self.intent_threshold for r in ranking)
+        return any(
+            r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= self.intent_threshold for ranking in rankings for r in ranking
+        )
