@@ -17,7 +17,7 @@ from bot.channels.sms_contacts import ContactStore
 from bot.console.transcripts import events
 from bot.settings import ROOT
 from tests.console_support import add_alert, add_events, add_intake
-from tests.postgres import fresh_database
+from tests.scaled_services import fresh_postgres_database
 
 DAY = 86400
 TURNS = [{"user": "how much does it cost?"}, {"bot": "Prices vary.", "utter_action": "utter_faq/costs"}]
@@ -28,7 +28,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'assistant.db'}"
         return
-    with fresh_database("retention_test") as url:
+    with fresh_postgres_database() as url:
         yield url
         storage.engine(url).dispose()
 
