@@ -26,19 +26,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import UTTER_PREFIX
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.crisis.policy import next_crisis_action
+from bot.stateless_policy import StatelessPolicy
 
 TRY_AGAIN_RESPONSE = "utter_try_again"
 RECORD_UNAVAILABLE_SLOT = "conversation_record_unavailable"
@@ -89,53 +85,12 @@ def next_failed_turn_action(tracker: DialogueStateTracker, domain: Domain) -> st
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class FailedTurnPolicy(Policy):
+class FailedTurnPolicy(StatelessPolicy):
     """Above RulePolicy (6), so a failed form's active loop cannot take the turn back; crisis abstention keeps it below CrisisPolicy."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any | None = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        self.persist()
-        return self._resource
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        action = next_failed_turn_action(tracker, domain)
-        if action is None:
-            return self._prediction(probabilities)
-        probabilities[domain.index_for_action(action)] = 1.0
-        # A "no user" prediction, like a form's own, so that an active form cannot outrank it.
-        return self._prediction(probabilities, is_no_user_prediction=True)
-
-    def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / "failed_turn_policy.txt").write_text("stateless\n", encoding="utf-8")
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> FailedTurnPolicy:
-        return cls(config, model_storage, resource, execution_context)
+    def next_action(self, tracker: DialogueStateTracker, domain: Domain) -> str | None:
+        return next_failed_turn_action(tracker, domain)

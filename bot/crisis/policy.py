@@ -14,18 +14,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.nlu.crisis_detector import CRISIS_INTENT
+from bot.stateless_policy import StatelessPolicy
 
 CRISIS_RESPONSE = "utter_crisis"
 logger = logging.getLogger(__name__)
@@ -51,52 +47,13 @@ def next_crisis_action(tracker: DialogueStateTracker) -> str | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class CrisisPolicy(Policy):
+class CrisisPolicy(StatelessPolicy):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any | None = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        self.persist()
-        return self._resource
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
+    def next_action(self, tracker: DialogueStateTracker, domain: Domain) -> str | None:
         action = next_crisis_action(tracker)
-        if action is None:
-            return self._prediction(probabilities)
         if action == CRISIS_RESPONSE:
             logger.warning("Crisis reply in conversation %s.", tracker.sender_id)
-        probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities, is_no_user_prediction=True)
-
-    def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / "crisis_policy.txt").write_text("stateless\n", encoding="utf-8")
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CrisisPolicy:
-        return cls(config, model_storage, resource, execution_context)
+        return action
