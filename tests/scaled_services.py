@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from bot.settings import ROOT
 from bot.stack import LOG_DIR, Stack, free_port
+from tests.conftest import make_settings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -115,3 +116,22 @@ def restart_role(stack: Stack, role: str, timeout: float = 120.0) -> None:
         start_new_session=True,
     )  # fmt: skip
     stack.wait_until_ready(timeout)
+
+
+@contextmanager
+def two_stacks(workdir: Path, database: str, redis_url: str, name: str) -> Iterator[tuple[Stack, Stack]]:
+    """Two Rasa instances on one database and one Redis, as a clinic scales out: the second uses the first's action server."""
+    first_settings = make_settings(workdir / "first", DATABASE_URL=database, REDIS_URL=redis_url)
+    second_settings = make_settings(workdir / "second", DATABASE_URL=database, REDIS_URL=redis_url,
+                                    ACTION_SERVER_PORT=str(first_settings.action_server_port))  # fmt: skip
+    first = Stack(first_settings, name=f"{name}-1", alert_worker=False, console=False)
+    second = Stack(second_settings, name=f"{name}-2", alert_worker=False, console=False, action_server=False)
+    first.start()
+    try:
+        second.start()
+        try:
+            yield first, second
+        finally:
+            second.stop()
+    finally:
+        first.stop()

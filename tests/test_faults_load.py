@@ -28,8 +28,7 @@ import pytest
 
 from bench.load import SCRIPT
 from bot.stack import Stack
-from tests.conftest import make_settings
-from tests.scaled_services import PrivateRedis, fresh_postgres_database, user_and_bot_turns
+from tests.scaled_services import PrivateRedis, fresh_postgres_database, two_stacks, user_and_bot_turns
 
 CONVERSATIONS = 50
 PAUSE_SECONDS = 1.0
@@ -62,20 +61,11 @@ def stacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[li
     monkeypatch.setenv("TICKET_LOCK_LIFETIME", LOCK_LIFETIME_SECONDS)
     redis_server = PrivateRedis(tmp_path)
     redis_server.start()
-    with fresh_postgres_database() as database:
-        first_settings = make_settings(tmp_path / "first", DATABASE_URL=database, REDIS_URL=redis_server.url)
-        second_settings = make_settings(tmp_path / "second", DATABASE_URL=database, REDIS_URL=redis_server.url,
-                                        ACTION_SERVER_PORT=str(first_settings.action_server_port))  # fmt: skip
-        first = Stack(first_settings, name="test-faults-load-1", alert_worker=False, console=False)
-        second = Stack(second_settings, name="test-faults-load-2", alert_worker=False, console=False, action_server=False)
-        try:
-            first.start()
-            second.start()
-            yield [first, second], database
-        finally:
-            second.stop()
-            first.stop()
-            redis_server.kill()
+    try:
+        with fresh_postgres_database() as database, two_stacks(tmp_path, database, redis_server.url, "test-faults-load") as pair:
+            yield list(pair), database
+    finally:
+        redis_server.kill()
 
 
 async def send(session: aiohttp.ClientSession, run: Run, sender: str, text: str, preferred: int) -> Turn:

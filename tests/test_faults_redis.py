@@ -21,9 +21,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot import storage
 from bot.outage_lock_store import OutageAwareRedisLockStore
-from bot.stack import Stack
-from tests.conftest import Assistant, make_settings, new_sender, texts
-from tests.scaled_services import PrivateRedis, fresh_postgres_database, user_and_bot_turns
+from tests.conftest import Assistant, new_sender, texts
+from tests.scaled_services import PrivateRedis, fresh_postgres_database, two_stacks, user_and_bot_turns
 from tests.test_crisis_conversations import assert_crisis_reply
 
 TRY_AGAIN = "Please try again in a moment"
@@ -48,20 +47,8 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 @pytest.fixture
 def two_instances(tmp_path: Path, database: str, private_redis: PrivateRedis) -> Iterator[tuple[Assistant, Assistant]]:
-    first_settings = make_settings(tmp_path / "first", DATABASE_URL=database, REDIS_URL=private_redis.url)
-    second_settings = make_settings(tmp_path / "second", DATABASE_URL=database, REDIS_URL=private_redis.url,
-                                    ACTION_SERVER_PORT=str(first_settings.action_server_port))  # fmt: skip
-    first = Stack(first_settings, name="test-faults-redis-1", alert_worker=False, console=False)
-    second = Stack(second_settings, name="test-faults-redis-2", alert_worker=False, console=False, action_server=False)
-    first.start()
-    try:
-        second.start()
-        try:
-            yield Assistant(first), Assistant(second)
-        finally:
-            second.stop()
-    finally:
-        first.stop()
+    with two_stacks(tmp_path, database, private_redis.url, "test-faults-redis") as (first, second):
+        yield Assistant(first), Assistant(second)
 
 
 def alert_count(database: str, sender: str) -> int:

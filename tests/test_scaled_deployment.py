@@ -12,9 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.stack import Stack
-from tests.conftest import Assistant, make_settings, new_sender, texts
-from tests.scaled_services import REDIS_URL, check_shared_redis, fresh_postgres_database
+from tests.conftest import Assistant, new_sender, texts
+from tests.scaled_services import REDIS_URL, check_shared_redis, fresh_postgres_database, two_stacks
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +25,8 @@ def database() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def two_instances(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Assistant, Assistant]]:
     check_shared_redis()
-    first_settings = make_settings(tmp_path_factory.mktemp("first"), DATABASE_URL=database, REDIS_URL=REDIS_URL)
-    second_settings = make_settings(
-        tmp_path_factory.mktemp("second"), DATABASE_URL=database, REDIS_URL=REDIS_URL,
-        ACTION_SERVER_PORT=str(first_settings.action_server_port),
-    )  # fmt: skip
-    first = Stack(first_settings, name="test-scaled-1", alert_worker=False)
-    second = Stack(second_settings, name="test-scaled-2", alert_worker=False, action_server=False)
-    first.start()
-    try:
-        second.start()
-        try:
-            yield Assistant(first), Assistant(second)
-        finally:
-            second.stop()
-    finally:
-        first.stop()
+    with two_stacks(tmp_path_factory.mktemp("scaled"), database, REDIS_URL, "test-scaled") as (first, second):
+        yield Assistant(first), Assistant(second)
 
 
 def test_turns_alternate_between_instances_and_the_dialogue_stays_consistent(two_instances: tuple[Assistant, Assistant]) -> None:
