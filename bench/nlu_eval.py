@@ -102,16 +102,25 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "crisis_signal"), "intent")
 
 
+# The first set was written on 2026-11-24 and its misses were read while the model was tuned, so its figures
+# are optimistic; the second was written on 2026-12-01 by someone who saw neither the training data nor the
+# detector and was first measured after the model was fixed: it is the honest figure.
+PROJECT_CRISIS_SETS = ("crisis_messages.csv", "crisis_messages_unseen.csv")
+PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
+EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
+
+
 async def evaluate_crisis(agent: Agent) -> list[str]:
     lines: list[str] = []
-    own = CrisisResult("Project set bench/data/crisis_messages.csv")
-    for row in _read_csv(DATA / "crisis_messages.csv"):
-        own.rows.append((row["text"], row["label"], row["category"], await crisis_signal(agent, row["text"])))
-    lines += own.report()
-    explicit = {"explicit_intent", "plan_or_means", "recent_attempt"}
-    hard = [r for r in own.rows if r[1] == "crisis" and r[2] in explicit]
-    if hard:
-        lines.append(f"  recall on explicit intent, plan, means, recent attempt: {sum(bool(r[3]) for r in hard) / len(hard):.3f}")
+    for filename in PROJECT_CRISIS_SETS:
+        own = CrisisResult(f"Project set bench/data/{filename}")
+        for row in _read_csv(DATA / filename):
+            own.rows.append((row["text"], row["label"], row["category"], await crisis_signal(agent, row["text"])))
+        lines += own.report()
+        hard = [r for r in own.rows if r[1] == "crisis" and r[2] in EXPLICIT]
+        if hard:
+            recall = sum(bool(r[3]) for r in hard) / len(hard)
+            lines.append(f"  recall on explicit intent, plan, means, recent attempt: {recall:.3f}")
     found = False
     for name, rows in public_crisis_sets():
         found = True
@@ -132,8 +141,8 @@ async def evaluate_crisis(agent: Agent) -> list[str]:
 EQUIVALENT_INTENTS = {"talk_to_human": "request_human", "about_this_assistant": "bot_challenge", "start_intake_info": "start_intake"}
 
 
-async def evaluate_faq(agent: Agent) -> list[str]:
-    rows = _read_csv(DATA / "faq_paraphrases.csv")
+async def evaluate_faq(agent: Agent, filename: str) -> list[str]:
+    rows = _read_csv(DATA / filename)
     top1 = top2 = dont_know = in_scope = 0
     confident_wrong_oos = 0
     out_of_scope = 0
@@ -170,7 +179,7 @@ async def evaluate_faq(agent: Agent) -> list[str]:
             misses.append(f"  WRONG {row['question']!r} expected {expected} got {ranking[:2]} ({confidence})")
         top2 += expected in ranking[:2]
     return [
-        f"FAQ paraphrases bench/data/faq_paraphrases.csv: {in_scope} in scope, {out_of_scope} out of scope",
+        f"FAQ paraphrases bench/data/{filename}: {in_scope} in scope, {out_of_scope} out of scope",
         f"  top-1 accuracy {top1 / in_scope:.3f}, top-2 accuracy {top2 / in_scope:.3f}",
         f"  not answered (another intent) {dont_know / in_scope:.3f}",
         f"  out of scope answered confidently: {confident_wrong_oos}/{out_of_scope}",
@@ -182,6 +191,9 @@ def run(model: Path) -> list[str]:
     async def main() -> list[str]:
         configure_structlog(logging.WARNING)
         agent = Agent.load(str(model))
-        return await evaluate_crisis(agent) + [""] + await evaluate_faq(agent)
+        lines = await evaluate_crisis(agent)
+        for filename in PROJECT_FAQ_SETS:
+            lines += [""] + await evaluate_faq(agent, filename)
+        return lines
 
     return asyncio.run(main())
