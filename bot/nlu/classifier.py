@@ -132,7 +132,9 @@ class ClinicIntentClassifier(GraphComponent):
         """Lemma uni- and bigrams, and character n-grams of the raw text (typos, medication names)."""
         return {
             "words": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-            "chars": TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            # A character n-gram seen in one training question only fits that question: dropping them removes 40% of the
+            # character features and cuts `make train` from 180 to 108 s, with the same held-out figures (`make bench`).
+            "chars": TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
         }
 
     def _weights(self, name: str, texts: list[str]) -> sp.csr_matrix:
