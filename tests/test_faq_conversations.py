@@ -63,3 +63,19 @@ def test_low_confidence_offers_two_topics_and_a_button_answers(assistant: Assist
     answer = assistant.send(chosen, sender)
     assert "Sources:" in texts(answer)
     assert assistant.slot(sender, "kb_entry") in chosen
+
+
+# Without the unknown-word check both were answered outright from insurance_coverage and payment_plans.
+@pytest.mark.parametrize("question", ["does medicare cover hearing aids", "can i pay with venmo"])
+def test_a_question_with_a_word_the_assistant_never_saw_is_not_answered_outright(assistant: Assistant, question: str) -> None:
+    """The closest topic to a question about something unknown is a guess: the visitor is asked, not answered."""
+    sender = new_sender()
+    replies = assistant.send(question, sender)
+    assert "Sources:" not in texts(replies)
+    assert len([b for r in replies for b in r.get("buttons") or []]) == 2
+
+
+def test_a_misspelt_known_word_still_gets_its_answer(assistant: Assistant) -> None:
+    sender = new_sender()
+    assert "Sources:" in texts(assistant.send("how much does one infusoin cost?", sender))
+    assert assistant.slot(sender, "kb_entry") == "cost_iv"

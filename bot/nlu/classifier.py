@@ -17,6 +17,11 @@ output that Rasa's built-in `utter_faq` reads, plus two entities:
   tests can see which entry answered);
 - `kb_confidence`: `high` (answer), `low` (offer the two likeliest topics).
 
+A question with a word the assistant has never seen, in its training questions
+or its answers, and that is not a typo of one it has ("does medicare cover hearing aids"), is
+never answered outright: its closest topic is a guess about a subject the
+knowledge base may not cover, so it gets the two likeliest topics instead.
+
 When no training question is close enough to an FAQ, the intent becomes
 `nlu_fallback` and the assistant says it does not know instead of guessing.
 """
@@ -24,6 +29,8 @@ When no training question is close enough to an FAQ, the intent becomes
 from __future__ import annotations
 
 import pickle
+import re
+from difflib import get_close_matches
 from functools import lru_cache
 from typing import Any
 
@@ -81,6 +88,10 @@ class ClinicIntentClassifier(GraphComponent):
             # At or above this probability (and margin) the top entry answers alone.
             "answer_confidence": 0.35,
             "answer_margin": 0.12,
+            # An unseen word at least this long that is this similar (difflib ratio) to no known word keeps
+            # the answer at `low`: shorter words are mostly abbreviations the model handles by context.
+            "unknown_word_min_length": 3,
+            "typo_similarity": 0.8,
         }
 
     def __init__(
@@ -180,6 +191,7 @@ class ClinicIntentClassifier(GraphComponent):
         classifier.fit(matrix, labels)
         faq_rows = [i for i, label in enumerate(labels) if label.startswith(FAQ_PREFIX)]
         self.state.update(classifier=classifier, faq_matrix=tfidf[faq_rows], tfidf_classifier=None, faq_embeddings=None)
+        self.state["vocabulary"] = self._vocabulary(examples, training_data)
         if matrix is not tfidf:
             # The embedding made the combined model miss crisis messages the TF-IDF-only model
             # caught (`make bench`), so that model is kept beside it and the crisis detector
@@ -191,6 +203,33 @@ class ClinicIntentClassifier(GraphComponent):
         with self._storage.write_to(self._resource) as directory:
             (directory / "classifier.pkl").write_bytes(pickle.dumps(self.state))
         return self._resource
+
+    @staticmethod
+    def _vocabulary(examples: list[Message], training_data: TrainingData) -> frozenset[str]:
+        """Every word of the training questions (as written and as lemmas) and of the answers."""
+        words: set[str] = set()
+        for message in examples:
+            words.update(_lemma_text(message).split())
+            words.update(re.findall(r"[a-z]+", (message.get(TEXT) or "").lower()))
+        for variations in training_data.responses.values():
+            for response in variations:
+                words.update(re.findall(r"[a-z]+", (response.get("text") or "").lower()))
+        return frozenset(words)
+
+    def _has_unknown_word(self, message: Message) -> bool:
+        vocabulary = self.state.get("vocabulary")
+        doc = message.get(SPACY_DOCS[TEXT])
+        if not vocabulary or doc is None:
+            return False
+        for token in doc:
+            word = token.lower_
+            if not token.is_alpha or token.is_stop or len(word) < self.config["unknown_word_min_length"]:
+                continue
+            if word in vocabulary or token.lemma_.lower() in vocabulary:
+                continue
+            if not get_close_matches(word, vocabulary, n=1, cutoff=self.config["typo_similarity"]):
+                return True
+        return False
 
     def _embedding_gate(self, embeddings: np.ndarray, labels: list[str], faq_rows: list[int]) -> float:
         negatives = [i for i, label in enumerate(labels) if label in self.config["embedding_gate_intents"]]
@@ -245,7 +284,11 @@ class ClinicIntentClassifier(GraphComponent):
             return
         total = sum(p for _, p in topics) or 1.0
         (top, top_p), (_, second_p) = [(t, p / total) for t, p in topics[:2]]
-        confident = top_p >= self.config["answer_confidence"] and top_p - second_p >= self.config["answer_margin"]
+        confident = (
+            top_p >= self.config["answer_confidence"]
+            and top_p - second_p >= self.config["answer_margin"]
+            and not self._has_unknown_word(message)
+        )
         message.set(
             "response_selector",
             {
