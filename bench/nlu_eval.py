@@ -143,7 +143,7 @@ EQUIVALENT_INTENTS = {"talk_to_human": "request_human", "about_this_assistant": 
 
 async def evaluate_faq(agent: Agent, filename: str) -> list[str]:
     rows = _read_csv(DATA / filename)
-    top1 = top2 = dont_know = in_scope = 0
+    top1 = top2 = dont_know = in_scope = outright = outright_right = 0
     confident_wrong_oos = 0
     out_of_scope = 0
     misses = []
@@ -173,6 +173,8 @@ async def evaluate_faq(agent: Agent, filename: str) -> list[str]:
             dont_know += 1
             misses.append(f"  NOT ANSWERED ({intent}) {row['question']!r} expected {expected}")
             continue
+        outright += answered
+        outright_right += answered and ranking[:1] == [expected]
         if ranking[:1] == [expected]:
             top1 += 1
         else:
@@ -182,6 +184,7 @@ async def evaluate_faq(agent: Agent, filename: str) -> list[str]:
         f"FAQ paraphrases bench/data/{filename}: {in_scope} in scope, {out_of_scope} out of scope",
         f"  top-1 accuracy {top1 / in_scope:.3f}, top-2 accuracy {top2 / in_scope:.3f}",
         f"  not answered (another intent) {dont_know / in_scope:.3f}",
+        f"  answered outright (no topic choice) {outright / in_scope:.3f}, of which right {outright_right / max(outright, 1):.3f}",
         f"  out of scope answered confidently: {confident_wrong_oos}/{out_of_scope}",
         *misses,
     ]
