@@ -246,3 +246,15 @@ def test_questions_and_answers_are_told_apart() -> None:
     assert answers.looks_like_question("how much does it cost?")
     assert answers.looks_like_question("why do you need this")
     assert not answers.looks_like_question("depression and anxiety")
+
+
+def test_a_long_free_text_answer_is_kept_whole() -> None:
+    """The channel bounds a message (MAX_MESSAGE_CHARS); within that, nothing the visitor wrote is dropped."""
+    story = "I have tried three antidepressants over the years and talk therapy twice a week. " * 20
+    assert len(story) > 1500
+    assert answer("diagnoses", story) == story.strip()
+
+
+def test_a_long_medication_answer_is_kept_whole() -> None:
+    story = "sertraline for two years, then bupropion, then venlafaxine which made me dizzy. " * 20
+    assert answer("antidepressants_tried", story)["text"] == story.strip()

@@ -26,7 +26,6 @@ UNSURE = "not sure"
 YES = "yes"
 NO = "no"
 OUTSIDE_US = "outside the US"
-MAX_TEXT = 1000
 
 _SKIP = re.compile(
     r"(?:please )?(?:skip|pass|next question|(?:i'?d |i would )?(?:rather|prefer) not(?: to)? (?:say|answer|share))"
@@ -320,17 +319,17 @@ def read_medications(question: Question, text: str, doc: Doc) -> Answer | None:
         named = ", ".join(
             m.generic + (f" ({m.said})" if m.said.lower() != m.generic else "") + (f" {m.dose}" if m.dose else "") for m in found
         )
-        return Answer({"text": text.strip()[:MAX_TEXT], "medications": [m.as_dict() for m in found]}, echo=named)
+        return Answer({"text": text.strip(), "medications": [m.as_dict() for m in found]}, echo=named)
     if question.none_ok and is_none(text):
         return Answer(NONE)
     if question.unsure_ok and is_unsure(text):
         return Answer(UNSURE)
     count = stated_count(text) if question.counts_trials else None
     if count:
-        return Answer({"text": text.strip()[:MAX_TEXT], "medications": [], "stated_count": count}, echo=f"about {count}")
+        return Answer({"text": text.strip(), "medications": [], "stated_count": count}, echo=f"about {count}")
     if not re.search(r"[^\W\d_]{3}", text):
         return None
-    return Answer({"text": text.strip()[:MAX_TEXT], "medications": []})
+    return Answer({"text": text.strip(), "medications": []})
 
 
 def read_text(question: Question, text: str) -> Answer | None:
@@ -339,7 +338,7 @@ def read_text(question: Question, text: str) -> Answer | None:
     if question.none_ok and is_none(text):
         return Answer(NONE)
     cleaned = re.sub(r"\s+", " ", text).strip()
-    return Answer(cleaned[:MAX_TEXT]) if re.search(r"[^\W\d_]", cleaned) else None
+    return Answer(cleaned) if re.search(r"[^\W\d_]", cleaned) else None
 
 
 def read(question: Question, text: str, doc: Doc | None = None, today: date | None = None) -> Answer | None:
