@@ -68,6 +68,7 @@ class Settings:
     twilio_api_base: str = ""
     max_message_chars: int = 2000
     max_request_bytes: int = 65536
+    action_timeout_seconds: int = 10
     retention_days: int = 90
     intake_retention_days: int = 365
 
@@ -184,6 +185,7 @@ def load(env_file: Path | None = None, overrides: dict[str, str] | None = None) 
         # A body must hold a message at the limit: 4 bytes a character (UTF-8) and room for the JSON around it.
         max_message_chars=(chars := _limit(env, "MAX_MESSAGE_CHARS", 2000, 160, "characters")),
         max_request_bytes=_limit(env, "MAX_REQUEST_BYTES", max(65536, 4 * chars + 1024), 4 * chars + 1024, "bytes"),
+        action_timeout_seconds=_limit(env, "ACTION_TIMEOUT_SECONDS", 10, 1, "seconds"),
         retention_days=_limit(env, "RETENTION_DAYS", 90, 1, "days"),
         intake_retention_days=_limit(env, "INTAKE_RETENTION_DAYS", 365, 1, "days"),
         **_twilio(env),

@@ -7,7 +7,11 @@ row (each failing) before saying "I didn't quite follow".
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,7 +25,9 @@ TRY_AGAIN = "Please try again in a moment"
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    stack = Stack(make_settings(tmp_path), name="test-faults-actions", alert_worker=False, console=False)
+    # A short wait for the action server, so the hung-server test takes seconds (the default is 10 s).
+    settings = make_settings(tmp_path, ACTION_TIMEOUT_SECONDS="3")
+    stack = Stack(settings, name="test-faults-actions", alert_worker=False, console=False)
     stack.start()
     try:
         yield stack
@@ -69,3 +75,36 @@ def test_other_turns_needing_the_action_server_get_try_again(stack: Stack) -> No
     restart_role(stack, "actions")
     assert "Do you agree" in texts(assistant.send("start the questionnaire", sender))
     assert user_texts(assistant, sender) == ["hi", "start the questionnaire", "ketamine", "are you a bot?", "start the questionnaire"]
+
+
+def calls_waiting_on(port: int) -> int:
+    """Established TCP connections to `port` on this machine (Linux /proc): calls the stopped server accepted."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as handle:
+            for line in list(handle)[1:]:
+                local, state = line.split()[1], line.split()[3]
+                count += local.endswith(f":{port:04X}") and state == "01"
+    return count
+
+
+def test_a_hung_action_server_does_not_hold_the_conversation_or_a_crisis_message(stack: Stack) -> None:
+    """Rasa's own wait is five minutes: the visitor saw nothing, and a crisis message queued behind it."""
+    assistant = Assistant(stack)
+    sender = new_sender()
+    assert "Do you agree" in texts(assistant.send("start the questionnaire", sender))
+    hung = stack.processes["actions"].pid
+    os.killpg(hung, signal.SIGSTOP)  # connections are accepted, nothing is answered
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(assistant.send, "I agree", sender)
+            deadline = time.monotonic() + 20
+            while not calls_waiting_on(stack.settings.action_server_port) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert calls_waiting_on(stack.settings.action_server_port), "the first turn reached the action server"
+            crisis = assistant.send("i want to kill myself", sender)
+            assert_try_again(first.result())
+        assert "988" in texts(crisis)
+        assert assistant.slot(sender, "crisis_detected") is True
+    finally:
+        os.killpg(hung, signal.SIGCONT)
