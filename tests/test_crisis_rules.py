@@ -43,6 +43,9 @@ def groups(nlp: Language, text: str) -> set[str]:
         # A treatment word in the sentence does not hide the speaker's own state.
         ("since starting ketamine i keep having suicidal thoughts", "first_person_intent"),
         ("my kids keep saying they want to die", "third_party"),
+        # An overdose told in a few words.
+        ("i swallowed all my zoloft an hour ago", "recent_attempt"),
+        ("took the whole bottle of my sleeping pills", "recent_attempt"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -70,6 +73,8 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I was suicidal in my 20s but I'm fine now",
         "I read that ketamine lowers suicidal thoughts, is that right?",
         "do you see adults and teens with suicidal depression",
+        "I tried to kill myself in 2008 and I'm safe now",
+        "my only suicide attempt was back in 2011",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -99,3 +104,18 @@ def test_medications_are_recognised_by_brand_generic_and_typo(nlp: Language) -> 
     doc = nlp("i take klonopin, Lamictal 200mg, adderal and sertraline")
     found = {ent.ent_id_ for ent in doc.ents if ent.label_ == "MEDICATION"}
     assert found == {"clonazepam", "lamotrigine", "amphetamine/dextroamphetamine", "sertraline"}
+
+
+def test_last_years_attempt_is_still_recent(nlp: Language) -> None:
+    from datetime import date
+
+    assert groups(nlp, f"I tried to kill myself in {date.today().year - 1}")
+
+
+@pytest.mark.parametrize("state", ["not safe", "not ok", "not fine"])
+def test_a_negated_resolved_state_is_a_present_cue(nlp: Language, state: str) -> None:
+    assert groups(nlp, f"I tried to kill myself years ago and I'm {state} now")
+
+
+def test_taking_all_of_a_days_medication_is_not_an_overdose(nlp: Language) -> None:
+    assert groups(nlp, "I take all my meds in the morning with breakfast") == set()

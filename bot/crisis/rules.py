@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
         "coordinators": [str(w).lower() for w in data["coordinators"]],
         "resolved_states": words("resolved_states"),
+        "past_year_min_age": int(data["past_year_min_age"]),
         "topic_terms": [norm(str(t)) for t in data["topic_terms"]],
         "topics": words("topics"),
         "question_topics": words("question_topics"),
@@ -179,15 +181,22 @@ class CrisisMatcher:
         norms = [t._.cnorm for t in sentence]
         if any(self._present_cue(doc, t) for t in doc):
             return False
-        return any(_contains(norms, cue) for cue in self.compiled["past_cues"])
+        return any(_contains(norms, cue) for cue in self.compiled["past_cues"]) or any(self._past_year(t) for t in sentence)
+
+    def _past_year(self, token: Token) -> bool:
+        if not re.fullmatch(r"(19|20)\d\d", token.text):
+            return False
+        return int(token.text) <= date.today().year - self.compiled["past_year_min_age"]
 
     def _present_cue(self, doc: Doc, token: Token) -> bool:
         if token._.cnorm not in self.compiled["present_cues"]:
             return False
         if token.lower_ != "now":
             return True
-        before = {t._.cnorm for t in doc[max(0, token.i - 2) : token.i]}
-        return not before & set(self.compiled["resolved_states"])
+        before = doc[max(0, token.i - 3) : token.i]
+        if any(t._.cnorm in self.compiled["negations"] or t.lower_ == "n't" for t in before):
+            return True
+        return not {t._.cnorm for t in before[-2:]} & set(self.compiled["resolved_states"])
 
     def _about_the_topic(self, sentence: Span, span: Span) -> bool:
         """A bare "suicidal"/"suicide" whose nearest preceding cue is a treatment topic, not the speaker."""
