@@ -102,10 +102,12 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "crisis_signal"), "intent")
 
 
-# The first set was written on 2026-11-24 and its misses were read while the model was tuned, so its figures
-# are optimistic; the second was written on 2026-12-01 by someone who saw neither the training data nor the
-# detector and was first measured after the model was fixed: it is the honest figure.
-PROJECT_CRISIS_SETS = ("crisis_messages.csv", "crisis_messages_unseen.csv")
+# Three generations of the crisis set. The first (2026-11-24) had its misses read while the model was tuned,
+# so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
+# training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
+# is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
+# those fixes: today's honest figure. Each tuning round needs a new blind set after it.
+PROJECT_CRISIS_SETS = ("crisis_messages.csv", "crisis_messages_unseen.csv", "crisis_messages_fresh.csv")
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
