@@ -32,12 +32,16 @@ class CrisisDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # The classifier counts as having fired when crisis_disclosure is its top
-        # intent, or close behind with at least this confidence: a missed crisis
-        # costs far more than an extra safety message.
-        return {"intent_threshold": 0.35}
+        # intent with at least `top_threshold`, or close behind with at least
+        # `intent_threshold`: a missed crisis costs far more than an extra safety
+        # message. Without the floor on the top intent, a flat ranking fired on
+        # noise: "<full name> here, <phone>" came out crisis at 0.21-0.27 in the
+        # TF-IDF model. With 0.3, recall on every benchmark set stayed the same.
+        return {"intent_threshold": 0.35, "top_threshold": 0.3}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent_threshold = float(config["intent_threshold"])
+        self.top_threshold = float(config["top_threshold"])
 
     @classmethod
     def create(
@@ -77,8 +81,7 @@ class CrisisDetector(GraphComponent):
     def _intent_fired(self, message: Message) -> bool:
         """The classifier's ranking, or that of its TF-IDF-only twin, puts the crisis intent first or close behind."""
         rankings = [message.get(INTENT_RANKING_KEY) or [], message.get(TFIDF_RANKING_KEY) or []]
-        intent = message.get(INTENT) or {}
-        if intent.get("name") == CRISIS_INTENT or any(r and r[0].get("name") == CRISIS_INTENT for r in rankings):
+        if any(r and r[0].get("name") == CRISIS_INTENT and r[0].get("confidence", 0) >= self.top_threshold for r in rankings):
             return True
         return any(
             r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= self.intent_threshold for ranking in rankings for r in ranking
