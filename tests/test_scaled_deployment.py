@@ -52,9 +52,10 @@ def test_simultaneous_messages_to_both_instances_are_serialised(two_instances: t
     messages = [(a, "is ketamine addictive"), (b, "can i drive home after"), (a, "how many infusions"), (b, "does it hurt")]
     with ThreadPoolExecutor(len(messages)) as pool:
         replies = list(pool.map(lambda item: item[0].send(item[1], sender), messages))
-    assert all(replies), "every message got a reply"
+    answers = [texts(reply) for reply in replies]
+    assert all(answer and "try again" not in answer for answer in answers), f"every message got its answer: {answers}"
     events = a.tracker(sender)["events"]
     user_indexes = [i for i, e in enumerate(events) if e["event"] == "user"]
-    assert len(user_indexes) == 5, "no turn was lost"
+    assert len(user_indexes) == 5, f"no turn was lost: {[events[i]['text'] for i in user_indexes]}"
     for index, next_index in zip(user_indexes, user_indexes[1:] + [len(events)], strict=True):
         assert any(e["event"] == "bot" for e in events[index:next_index]), "each turn was answered before the next began"
