@@ -17,10 +17,13 @@ output that Rasa's built-in `utter_faq` reads, plus two entities:
   tests can see which entry answered);
 - `kb_confidence`: `high` (answer), `low` (offer the two likeliest topics).
 
-A question with a word the assistant has never seen, in its training questions
-or its answers, and that is not a typo of one it has ("does medicare cover hearing aids"), is
-never answered outright: its closest topic is a guess about a subject the
-knowledge base may not cover, so it gets the two likeliest topics instead.
+A question with a word the assistant has not seen in its training questions
+or in the answer it would give, and that is not a typo of one it has ("does
+medicare cover hearing aids"), is never answered outright: its closest topic is a
+guess about a subject the knowledge base may not cover, so it gets the two
+likeliest topics instead. A word that only some other answer mentions does not
+count as known: "tms" appears in the referral entry's list of past treatments,
+which did not make "do you offer tms therapy" a question the therapy entry answers.
 
 When no training question is close enough to an FAQ, the intent becomes
 `nlu_fallback` and the assistant says it does not know instead of guessing.
@@ -92,6 +95,9 @@ class ClinicIntentClassifier(GraphComponent):
             # the answer at `low`: shorter words are mostly abbreviations the model handles by context.
             "unknown_word_min_length": 3,
             "typo_similarity": 0.8,
+            # A shorter unseen word is no typo: at 0.8 a three-letter word "matches" any word sharing two letters
+            # in a row ("tms" matched "ms", and "do you offer tms therapy" was answered by the therapy entry).
+            "typo_min_length": 4,
         }
 
     def __init__(
@@ -191,7 +197,8 @@ class ClinicIntentClassifier(GraphComponent):
         classifier.fit(matrix, labels)
         faq_rows = [i for i, label in enumerate(labels) if label.startswith(FAQ_PREFIX)]
         self.state.update(classifier=classifier, faq_matrix=tfidf[faq_rows], tfidf_classifier=None, faq_embeddings=None)
-        self.state["vocabulary"] = self._vocabulary(examples, training_data)
+        self.state["vocabulary"] = self._question_vocabulary(examples)
+        self.state["entry_vocabulary"] = self._answer_vocabulary(training_data)
         if matrix is not tfidf:
             # The embedding made the combined model miss crisis messages the TF-IDF-only model
             # caught (`make bench`), so that model is kept beside it and the crisis detector
@@ -205,28 +212,40 @@ class ClinicIntentClassifier(GraphComponent):
         return self._resource
 
     @staticmethod
-    def _vocabulary(examples: list[Message], training_data: TrainingData) -> frozenset[str]:
-        """Every word of the training questions (as written and as lemmas) and of the answers."""
+    def _question_vocabulary(examples: list[Message]) -> frozenset[str]:
+        """Every word of the training questions, as written and as lemmas."""
         words: set[str] = set()
         for message in examples:
             words.update(_lemma_text(message).split())
             words.update(re.findall(r"[a-z]+", (message.get(TEXT) or "").lower()))
-        for variations in training_data.responses.values():
-            for response in variations:
-                words.update(re.findall(r"[a-z]+", (response.get("text") or "").lower()))
         return frozenset(words)
 
-    def _has_unknown_word(self, message: Message) -> bool:
-        vocabulary = self.state.get("vocabulary")
+    @staticmethod
+    def _answer_vocabulary(training_data: TrainingData) -> dict[str, frozenset[str]]:
+        """The words of each entry's answers (web and SMS), by entry id."""
+        prefix = f"utter_{FAQ_PREFIX}"
+        return {
+            name[len(prefix) :]: frozenset(
+                word for response in variations for word in re.findall(r"[a-z]+", (response.get("text") or "").lower())
+            )
+            for name, variations in training_data.responses.items()
+            if name.startswith(prefix)
+        }
+
+    def _has_unknown_word(self, message: Message, entry: str) -> bool:
+        questions = self.state.get("vocabulary")
         doc = message.get(SPACY_DOCS[TEXT])
-        if not vocabulary or doc is None:
+        if not questions or doc is None:
             return False
+        vocabulary = questions | self.state.get("entry_vocabulary", {}).get(entry, frozenset())
         for token in doc:
             word = token.lower_
             if not token.is_alpha or token.is_stop or len(word) < self.config["unknown_word_min_length"]:
                 continue
             if word in vocabulary or token.lemma_.lower() in vocabulary:
                 continue
+            if len(word) < self.config["typo_min_length"]:
+                return True
             if not get_close_matches(word, vocabulary, n=1, cutoff=self.config["typo_similarity"]):
                 return True
         return False
@@ -287,7 +306,7 @@ class ClinicIntentClassifier(GraphComponent):
         confident = (
             top_p >= self.config["answer_confidence"]
             and top_p - second_p >= self.config["answer_margin"]
-            and not self._has_unknown_word(message)
+            and not self._has_unknown_word(message, top)
         )
         message.set(
             "response_selector",
