@@ -75,6 +75,14 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "do you see adults and teens with suicidal depression",
         "I tried to kill myself in 2008 and I'm safe now",
         "my only suicide attempt was back in 2011",
+        # Taken back in the same breath, everyday senses.
+        "my wife thinks i'm suicidal but i'm not, i'm just worn out",
+        "do i have to end things with my therapist before i start with you",
+        "i cut myself while shaving, can i still get the iv",
+        "what are the odds it works for me",
+        # A resolved past told with "now" or "still" nearby.
+        "i attempted suicide in my teens, i'm 52 now and doing fine",
+        "years ago i overdosed, can i still get ketamine?",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -83,6 +91,20 @@ def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
 
 def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
     assert groups(nlp, "I tried to kill myself years ago and now I want to kill myself again")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband says i'm suicidal but i'm not going to do anything about it",
+        "i tried to kill myself years ago and now i'm not ok",
+        "i overdosed years ago, i was fine for a while now but lately i want to die again",
+        "i want to end things with a bottle of pills",
+        "i cut myself on purpose last night",
+    ],
+)
+def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
+    assert groups(nlp, text)
 
 
 def test_being_fine_now_does_not_hide_a_relapse(nlp: Language) -> None:

@@ -53,20 +53,26 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         return [spellings.get(w, w) for w in lemmatize(word)]
 
     lists = {name: sorted({n for word in words for n in norm(str(word))}) for name, words in data["lists"].items()}
-    groups: dict[str, dict[str, Any]] = {}
-    for name, group in data["groups"].items():
-        compiled = []
-        for phrase in group["phrases"]:
-            tokens: list[dict[str, Any]] = []
-            for part in str(phrase).split():
-                if part == _GAP:
-                    tokens.extend({"OP": "?"} for _ in range(3))
-                elif re.fullmatch(r"\{\w+\}", part):
-                    tokens.append({"_": {"cnorm": {"IN": lists[part[1:-1]]}}})
-                else:
-                    tokens.extend({"_": {"cnorm": n}} for n in norm(part))
-            compiled.append(tokens)
-        groups[name] = {"person": group["person"], "negatable": group["negatable"], "patterns": compiled}
+
+    def pattern(phrase: str) -> list[dict[str, Any]]:
+        tokens: list[dict[str, Any]] = []
+        for part in phrase.split():
+            if part == _GAP:
+                tokens.extend({"OP": "?"} for _ in range(3))
+            elif re.fullmatch(r"\{\w+\}", part):
+                tokens.append({"_": {"cnorm": {"IN": lists[part[1:-1]]}}})
+            else:
+                tokens.extend({"_": {"cnorm": n}} for n in norm(part))
+        return tokens
+
+    groups = {
+        name: {
+            "person": group["person"],
+            "negatable": group["negatable"],
+            "patterns": [pattern(str(phrase)) for phrase in group["phrases"]],
+        }
+        for name, group in data["groups"].items()
+    }
 
     def words(key: str) -> list[str]:
         return sorted({n for w in data[key] for n in norm(str(w))})
@@ -74,6 +80,12 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
     return {
         "spellings": spellings,
         "groups": groups,
+        "look_alikes": [pattern(str(phrase)) for phrase in data["look_alikes"]],
+        "denials_after": [[n for word in str(d).split() for n in norm(word)] for d in data["denials_after"]],
+        "clause_enders": words("clause_enders"),
+        "resolved_window": int(data["resolved_window"]),
+        "present_cue_exceptions": [[n for word in str(e).split() for n in norm(word)] for e in data["present_cue_exceptions"]],
+        "contrasts": words("contrasts"),
         "past_cues": [norm(str(c)) for c in data["past_cues"]],
         "present_cues": words("present_cues"),
         "negations": words("negations"),
@@ -101,6 +113,7 @@ class CrisisMatcher:
         self.name = name
         self.compiled: dict[str, Any] = {}
         self.matcher = Matcher(nlp.vocab)
+        self.look_alike_matcher = Matcher(nlp.vocab)
 
     def build(self, data: dict[str, Any]) -> None:
         def lemmatize(text: str) -> list[str]:
@@ -114,6 +127,8 @@ class CrisisMatcher:
         self.matcher = Matcher(self.nlp.vocab)
         for name, group in compiled["groups"].items():
             self.matcher.add(name, group["patterns"])
+        self.look_alike_matcher = Matcher(self.nlp.vocab)
+        self.look_alike_matcher.add("look_alike", compiled["look_alikes"])
         self.groups = {n: Group(n, g["person"], g["negatable"]) for n, g in compiled["groups"].items()}
 
     def __call__(self, doc: Doc) -> Doc:
@@ -123,7 +138,12 @@ class CrisisMatcher:
             token._.cnorm = spellings.get(lower) or spellings.get((token.lemma_ or lower).lower()) or (
                 token.lemma_ or lower
             ).lower()
-        doc.spans[SPAN_KEY] = [span for span in self._matches(doc) if self._counts(doc, span)]
+        ordinary = [(start, end) for _, start, end in self.look_alike_matcher(doc)]
+        doc.spans[SPAN_KEY] = [
+            span
+            for span in self._matches(doc)
+            if self._counts(doc, span) and not any(start < span.end and span.start < end for start, end in ordinary)
+        ]
         return doc
 
     def _matches(self, doc: Doc) -> Iterable[Span]:
@@ -144,7 +164,7 @@ class CrisisMatcher:
             return False
         if group.person == "third" and not close:
             return False
-        if group.negatable and self._negated(doc, span):
+        if group.negatable and (self._negated(doc, span) or self._denied_after(doc, span)):
             return False
         if self._about_the_past(doc, sentence):
             return False
@@ -177,6 +197,18 @@ class CrisisMatcher:
                 return False
         return False
 
+    def _denied_after(self, doc: Doc, span: Span) -> bool:
+        """ "I'm suicidal but I'm not": the phrase is taken back by a denial that ends its clause."""
+        end = span.sent.end if doc.has_annotation("SENT_START") else len(doc)
+        following = [t for t in doc[span.end : end] if not t.is_punct]
+        for denial in self.compiled["denials_after"]:
+            n = len(denial)
+            if [t._.cnorm for t in following[:n]] != denial:
+                continue
+            after = following[n - 1].i + 1
+            return after >= end or doc[after].is_punct or doc[after]._.cnorm in self.compiled["clause_enders"]
+        return False
+
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
         norms = [t._.cnorm for t in sentence]
         if any(self._present_cue(doc, t) for t in doc):
@@ -191,12 +223,27 @@ class CrisisMatcher:
     def _present_cue(self, doc: Doc, token: Token) -> bool:
         if token._.cnorm not in self.compiled["present_cues"]:
             return False
-        if token.lower_ != "now":
+        for exception in self.compiled["present_cue_exceptions"]:
+            if [t._.cnorm for t in doc[max(0, token.i + 1 - len(exception)) : token.i + 1]] == exception:
+                return False
+        if token.lower_ not in {"now", "today"}:
             return True
         before = doc[max(0, token.i - 3) : token.i]
-        if any(t._.cnorm in self.compiled["negations"] or t.lower_ == "n't" for t in before):
+        if any(self._negation(t) for t in before):
             return True
-        return not {t._.cnorm for t in before[-2:]} & set(self.compiled["resolved_states"])
+        resolved = set(self.compiled["resolved_states"])
+        if {t._.cnorm for t in before[-2:]} & resolved:
+            return False
+        sentence_end = token.sent.end if doc.has_annotation("SENT_START") else len(doc)
+        for t in doc[token.i + 1 : min(sentence_end, token.i + 1 + self.compiled["resolved_window"])]:
+            if self._negation(t) or t._.cnorm in self.compiled["contrasts"]:
+                return True
+            if t._.cnorm in resolved:
+                return False
+        return True
+
+    def _negation(self, token: Token) -> bool:
+        return token._.cnorm in self.compiled["negations"] or token.lower_ == "n't"
 
     def _about_the_topic(self, sentence: Span, span: Span) -> bool:
         """A bare "suicidal"/"suicide" whose nearest preceding cue is a treatment topic, not the speaker."""
