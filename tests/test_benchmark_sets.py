@@ -52,6 +52,7 @@ def _held_out(path: Path, column: str) -> list[str]:
         ("crisis_messages.csv", "text"),
         ("crisis_messages_unseen.csv", "text"),
         ("crisis_messages_fresh.csv", "text"),
+        ("crisis_messages_blind.csv", "text"),
         ("faq_paraphrases.csv", "question"),
         ("faq_paraphrases_unseen.csv", "question"),
     ],
