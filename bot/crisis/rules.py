@@ -77,16 +77,19 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
     def words(key: str) -> list[str]:
         return sorted({n for w in data[key] for n in norm(str(w))})
 
+    def sequences(key: str) -> list[list[str]]:
+        return [norm(str(phrase)) for phrase in data[key]]
+
     return {
         "spellings": spellings,
         "groups": groups,
         "look_alikes": [pattern(str(phrase)) for phrase in data["look_alikes"]],
-        "denials_after": [[n for word in str(d).split() for n in norm(word)] for d in data["denials_after"]],
+        "denials_after": sequences("denials_after"),
         "clause_enders": words("clause_enders"),
         "resolved_window": int(data["resolved_window"]),
-        "present_cue_exceptions": [[n for word in str(e).split() for n in norm(word)] for e in data["present_cue_exceptions"]],
+        "present_cue_exceptions": sequences("present_cue_exceptions"),
         "contrasts": words("contrasts"),
-        "past_cues": [norm(str(c)) for c in data["past_cues"]],
+        "past_cues": sequences("past_cues"),
         "present_cues": words("present_cues"),
         "negations": words("negations"),
         "negation_exceptions": words("negation_exceptions"),
@@ -156,7 +159,7 @@ class CrisisMatcher:
 
     def _counts(self, doc: Doc, span: Span) -> bool:
         group = self.groups[span.label_]
-        sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
+        sentence = _sentence(doc, span)
         lowers = {t.lower_ for t in sentence}
         first = bool(lowers & set(self.compiled["first_person"]))
         close = any(self._someone_close(sentence, t) for t in sentence)
@@ -182,14 +185,14 @@ class CrisisMatcher:
 
     def _negated(self, doc: Doc, span: Span) -> bool:
         breaks = self.compiled["clause_breaks"]
-        sentence_start = span.sent.start if doc.has_annotation("SENT_START") else 0
+        sentence_start = _sentence(doc, span).start
         counted = 0
         for i in range(span.start - 1, max(sentence_start, span.start - 8) - 1, -1):
             token = doc[i]
             coordinated = i == span.start - 1 and token.lower_ in self.compiled["coordinators"]
             if (token.lower_ in breaks or token._.cnorm in breaks) and not coordinated:
                 return False
-            if token._.cnorm in self.compiled["negations"] or token.lower_ == "n't":
+            if self._negation(token):
                 following = doc[i + 1]._.cnorm if i + 1 < len(doc) else ""
                 return following not in self.compiled["negation_exceptions"]
             counted += token._.cnorm not in self.compiled["negation_fillers"]
@@ -199,7 +202,7 @@ class CrisisMatcher:
 
     def _denied_after(self, doc: Doc, span: Span) -> bool:
         """ "I'm suicidal but I'm not": the phrase is taken back by a denial that ends its clause."""
-        end = span.sent.end if doc.has_annotation("SENT_START") else len(doc)
+        end = _sentence(doc, span).end
         following = [t for t in doc[span.end : end] if not t.is_punct]
         for denial in self.compiled["denials_after"]:
             n = len(denial)
@@ -234,7 +237,7 @@ class CrisisMatcher:
         resolved = set(self.compiled["resolved_states"])
         if {t._.cnorm for t in before[-2:]} & resolved:
             return False
-        sentence_end = token.sent.end if doc.has_annotation("SENT_START") else len(doc)
+        sentence_end = _sentence(doc, token).end
         for t in doc[token.i + 1 : min(sentence_end, token.i + 1 + self.compiled["resolved_window"])]:
             if self._negation(t) or t._.cnorm in self.compiled["contrasts"]:
                 return True
@@ -271,6 +274,11 @@ class CrisisMatcher:
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "CrisisMatcher":
         self._load(json.loads((Path(path) / "compiled.json").read_text(encoding="utf-8")))
         return self
+
+
+def _sentence(doc: Doc, item: Span | Token) -> Span:
+    """The sentence around a span or token; the whole message when the pipeline has no sentence splitter."""
+    return item.sent if doc.has_annotation("SENT_START") else doc[:]
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:

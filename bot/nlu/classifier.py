@@ -237,16 +237,16 @@ class ClinicIntentClassifier(GraphComponent):
         doc = message.get(SPACY_DOCS[TEXT])
         if not questions or doc is None:
             return False
-        vocabulary = questions | self.state.get("entry_vocabulary", {}).get(entry, frozenset())
+        vocabularies = (questions, self.state["entry_vocabulary"].get(entry, frozenset()))
         for token in doc:
             word = token.lower_
             if not token.is_alpha or token.is_stop or len(word) < self.config["unknown_word_min_length"]:
                 continue
-            if word in vocabulary or token.lemma_.lower() in vocabulary:
+            if any(word in words or token.lemma_.lower() in words for words in vocabularies):
                 continue
             if len(word) < self.config["typo_min_length"]:
                 return True
-            if not get_close_matches(word, vocabulary, n=1, cutoff=self.config["typo_similarity"]):
+            if not any(get_close_matches(word, words, n=1, cutoff=self.config["typo_similarity"]) for words in vocabularies):
                 return True
         return False
 
