@@ -1,9 +1,10 @@
 """The project's own English spaCy pipeline, built from the repository.
 
 No spaCy model can be downloaded here, and none is needed: a blank English
-tokenizer, sentence splitter, lookup lemmatizer (from spacy-lookups-data) and
-the project's rule components are enough for Rasa's `SpacyNLP` to load, for the
-crisis rules to match on lemmas and for medications to be recognised.
+tokenizer, sentence splitter, lookup lemmatizer (spacy-lookups-data's table, read
+in lower case: `bot.lemmatizer`) and the project's rule components are enough for
+Rasa's `SpacyNLP` to load, for the crisis rules to match on lemmas and for
+medications to be recognised.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 from spacy.language import Language
 
 from bot.crisis import rules as crisis_rules
+from bot.lemmatizer import FACTORY as LEMMATIZER
 from bot.settings import ROOT
 
 PIPELINE_DIR = ROOT / "build" / "spacy_en"
@@ -42,7 +44,7 @@ def medication_patterns(nlp: Language, path: Path = MEDICATIONS_FILE) -> list[di
 def build() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe(LEMMATIZER, name="lemmatizer")
     nlp.initialize()
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     ruler.add_patterns(medication_patterns(nlp))

@@ -83,6 +83,19 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         # A resolved past told with "now" or "still" nearby.
         "i attempted suicide in my teens, i'm 52 now and doing fine",
         "years ago i overdosed, can i still get ketamine?",
+        "i overdosed in 2010 and have been stable for years now, will you still see me",
+        "my teen years were full of cutting myself, i'm a different person",
+        "i tried to end my life a few years back and it's behind me",
+        # The questionnaire's own items, named rather than answered.
+        "the suicide question on the intake, i put not at all",
+        "my psychiatrist asked whether i'd ever thought about ending my life and i told her no",
+        "why does the intake ask if i have ever had suicidal thoughts?",
+        "i answered no to the questions about suicide and self harm",
+        # Someone else's worry, taken back.
+        "my mom is scared i'll hurt myself, but honestly i'm fine",
+        # Idioms.
+        "traffic was so bad i was dead by the time i got home",
+        "getting my records out of that office was a suicide mission",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -101,10 +114,29 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "i overdosed years ago, i was fine for a while now but lately i want to die again",
         "i want to end things with a bottle of pills",
         "i cut myself on purpose last night",
+        "she asked if i'd thought about killing myself and i said yes",
+        "question 9, about wishing i was dead: nearly every day",
+        "the suicide question made me realise i want to die",
+        "my wife worries i'll hurt myself and i'm not sure she's wrong",
+        "my mom is scared i'll hurt myself. i'm fine, but tonight it's bad",
+        "i'm scared i'll hurt myself, i'm not okay",
+        "i attempted suicide years ago, was fine until last month, now it's back",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
     assert groups(nlp, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Killing myself is all I think about", "explicit_intent"),
+        ("Overdosed on my meds last night", "recent_attempt"),
+        ("I WANT TO DIE", "first_person_intent"),
+    ],
+)
+def test_capitalised_words_are_read_like_lower_case_ones(nlp: Language, text: str, group: str) -> None:
+    assert group in {span.label_ for span in crisis_spans(nlp(text))}
 
 
 def test_being_fine_now_does_not_hide_a_relapse(nlp: Language) -> None:

@@ -21,6 +21,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
+# The pipeline this component runs in lemmatizes with it; importing it here registers it wherever the pipeline is loaded.
+import bot.lemmatizer  # noqa: F401
+
 PATTERNS_FILE = Path(__file__).with_name("patterns.yml")
 SPAN_KEY = "crisis"
 _GAP = "..."
@@ -88,6 +91,13 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "clause_enders": words("clause_enders"),
         "resolved_window": int(data["resolved_window"]),
         "present_cue_exceptions": sequences("present_cue_exceptions"),
+        "item_nouns": words("item_nouns"),
+        "item_cues": sequences("item_cues"),
+        "item_window": int(data["item_window"]),
+        "affirmations": sequences("affirmations"),
+        "worry_verbs": words("worry_verbs"),
+        "worry_denials": sequences("worry_denials"),
+        "denial_adverbs": words("denial_adverbs"),
         "contrasts": words("contrasts"),
         "past_cues": sequences("past_cues"),
         "present_cues": words("present_cues"),
@@ -167,7 +177,9 @@ class CrisisMatcher:
             return False
         if group.person == "third" and not close:
             return False
-        if group.negatable and (self._negated(doc, span) or self._denied_after(doc, span)):
+        if group.negatable and (self._negated(doc, span) or self._denied_after(doc, span) or self._worry_taken_back(doc, span)):
+            return False
+        if self._names_an_item(doc, span):
             return False
         if self._about_the_past(doc, sentence):
             return False
@@ -204,12 +216,51 @@ class CrisisMatcher:
         """ "I'm suicidal but I'm not": the phrase is taken back by a denial that ends its clause."""
         end = _sentence(doc, span).end
         following = [t for t in doc[span.end : end] if not t.is_punct]
-        for denial in self.compiled["denials_after"]:
-            n = len(denial)
-            if [t._.cnorm for t in following[:n]] != denial:
-                continue
-            after = following[n - 1].i + 1
-            return after >= end or doc[after].is_punct or doc[after]._.cnorm in self.compiled["clause_enders"]
+        return any(self._denial_ends_clause(following, 0, denial, end) for denial in self.compiled["denials_after"])
+
+    def _denial_ends_clause(self, tokens: list[Token], index: int, denial: list[str], end: int) -> bool:
+        """`denial` starts at `tokens[index]` and nothing goes on after it in its clause ("...but I'm not, I'm just tired")."""
+        n = len(denial)
+        if [t._.cnorm for t in tokens[index : index + n]] != denial:
+            return False
+        after = tokens[index + n - 1].i + 1
+        doc = tokens[0].doc
+        return after >= end or doc[after].is_punct or doc[after]._.cnorm in self.compiled["clause_enders"]
+
+    def _worry_taken_back(self, doc: Doc, span: Span) -> bool:
+        """ "My wife worries I'll hurt myself, but I'm honestly nowhere near that": someone else's worry, denied later."""
+        sentence = _sentence(doc, span)
+        before = doc[max(sentence.start, span.start - self.compiled["item_window"]) : span.start]
+        if not any(t._.cnorm in self.compiled["worry_verbs"] and not self._said_by_me(t) for t in before):
+            return False
+        adverbs = self.compiled["denial_adverbs"]
+        following = [t for t in doc[span.end :] if not t.is_punct and t._.cnorm not in adverbs]
+        for index, token in enumerate(following):
+            if any(self._denial_ends_clause(following, index, denial, len(doc)) for denial in self.compiled["worry_denials"]):
+                return not any(t._.cnorm in self.compiled["contrasts"] for t in doc[token.i :])
+        return False
+
+    def _said_by_me(self, verb: Token) -> bool:
+        """The writer's own fear ("I'm scared I'll hurt myself") is no one else's worry."""
+        return any(t.lower_ in {"i", "im", "i'm"} for t in verb.doc[max(0, verb.i - 3) : verb.i])
+
+    def _names_an_item(self, doc: Doc, span: Span) -> bool:
+        """The phrase names a questionnaire item ("the self-harm question", "asked if I'd thought about killing myself")."""
+        norms = [t._.cnorm for t in doc]
+        if any(_contains(norms, affirmation) for affirmation in self.compiled["affirmations"]):
+            return False
+        sentence = _sentence(doc, span)
+        for token in doc[span.end : min(sentence.end, span.end + 2)]:
+            if token.is_punct:
+                break
+            if token._.cnorm in self.compiled["item_nouns"]:
+                return True
+        window = self.compiled["item_window"]
+        for cue in self.compiled["item_cues"]:
+            for start in range(sentence.start, span.start - len(cue) + 1):
+                end = start + len(cue)
+                if span.start - end <= window and norms[start:end] == cue:
+                    return True
         return False
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
@@ -231,14 +282,18 @@ class CrisisMatcher:
                 return False
         if token.lower_ not in {"now", "today"}:
             return True
-        before = doc[max(0, token.i - 3) : token.i]
+        window = self.compiled["resolved_window"]
+        before: list[Token] = []
+        for t in reversed(doc[max(0, token.i - window) : token.i]):
+            if t._.cnorm in self.compiled["contrasts"]:
+                break
+            before.append(t)
         if any(self._negation(t) for t in before):
             return True
         resolved = set(self.compiled["resolved_states"])
-        if {t._.cnorm for t in before[-2:]} & resolved:
+        if any(t._.cnorm in resolved for t in before):
             return False
-        sentence_end = _sentence(doc, token).end
-        for t in doc[token.i + 1 : min(sentence_end, token.i + 1 + self.compiled["resolved_window"])]:
+        for t in doc[token.i + 1 : min(_sentence(doc, token).end, token.i + 1 + window)]:
             if self._negation(t) or t._.cnorm in self.compiled["contrasts"]:
                 return True
             if t._.cnorm in resolved:
