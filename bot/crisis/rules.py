@@ -137,6 +137,12 @@ class CrisisMatcher:
 
     def _load(self, compiled: dict[str, Any]) -> None:
         self.compiled = compiled
+        # The word lists as sets, for membership tests on every token.
+        self.words: dict[str, frozenset[str]] = {
+            key: frozenset(value)
+            for key, value in compiled.items()
+            if isinstance(value, list) and all(isinstance(item, str) for item in value)
+        }
         self.matcher = Matcher(self.nlp.vocab)
         for name, group in compiled["groups"].items():
             self.matcher.add(name, group["patterns"])
@@ -171,7 +177,7 @@ class CrisisMatcher:
         group = self.groups[span.label_]
         sentence = _sentence(doc, span)
         lowers = {t.lower_ for t in sentence}
-        first = bool(lowers & set(self.compiled["first_person"]))
+        first = bool(lowers & self.words["first_person"])
         close = any(self._someone_close(sentence, t) for t in sentence)
         if group.person == "first" and not first:
             return False
@@ -189,25 +195,25 @@ class CrisisMatcher:
 
     def _someone_close(self, sentence: Span, token: Token) -> bool:
         """A close person, not a group: "my son", "my kids", "a friend", but not "teens" or "parents" in general."""
-        if token._.cnorm not in self.compiled["close"]:
+        if token._.cnorm not in self.words["close"]:
             return False
         singular = token.lower_ == token._.cnorm
-        possessed = any(t._.cnorm in self.compiled["possessive"] for t in sentence.doc[max(sentence.start, token.i - 3) : token.i])
+        possessed = any(t._.cnorm in self.words["possessive"] for t in sentence.doc[max(sentence.start, token.i - 3) : token.i])
         return singular or possessed
 
     def _negated(self, doc: Doc, span: Span) -> bool:
-        breaks = self.compiled["clause_breaks"]
+        breaks = self.words["clause_breaks"]
         sentence_start = _sentence(doc, span).start
         counted = 0
         for i in range(span.start - 1, max(sentence_start, span.start - 8) - 1, -1):
             token = doc[i]
-            coordinated = i == span.start - 1 and token.lower_ in self.compiled["coordinators"]
+            coordinated = i == span.start - 1 and token.lower_ in self.words["coordinators"]
             if (token.lower_ in breaks or token._.cnorm in breaks) and not coordinated:
                 return False
             if self._negation(token):
                 following = doc[i + 1]._.cnorm if i + 1 < len(doc) else ""
-                return following not in self.compiled["negation_exceptions"]
-            counted += token._.cnorm not in self.compiled["negation_fillers"]
+                return following not in self.words["negation_exceptions"]
+            counted += token._.cnorm not in self.words["negation_fillers"]
             if counted >= 4:
                 return False
         return False
@@ -225,19 +231,19 @@ class CrisisMatcher:
             return False
         after = tokens[index + n - 1].i + 1
         doc = tokens[0].doc
-        return after >= end or doc[after].is_punct or doc[after]._.cnorm in self.compiled["clause_enders"]
+        return after >= end or doc[after].is_punct or doc[after]._.cnorm in self.words["clause_enders"]
 
     def _worry_taken_back(self, doc: Doc, span: Span) -> bool:
         """ "My wife worries I'll hurt myself, but I'm honestly nowhere near that": someone else's worry, denied later."""
         sentence = _sentence(doc, span)
         before = doc[max(sentence.start, span.start - self.compiled["item_window"]) : span.start]
-        if not any(t._.cnorm in self.compiled["worry_verbs"] and not self._said_by_me(t) for t in before):
+        if not any(t._.cnorm in self.words["worry_verbs"] and not self._said_by_me(t) for t in before):
             return False
-        adverbs = self.compiled["denial_adverbs"]
+        adverbs = self.words["denial_adverbs"]
         following = [t for t in doc[span.end :] if not t.is_punct and t._.cnorm not in adverbs]
         for index, token in enumerate(following):
             if any(self._denial_ends_clause(following, index, denial, len(doc)) for denial in self.compiled["worry_denials"]):
-                return not any(t._.cnorm in self.compiled["contrasts"] for t in doc[token.i :])
+                return not any(t._.cnorm in self.words["contrasts"] for t in doc[token.i :])
         return False
 
     def _said_by_me(self, verb: Token) -> bool:
@@ -253,7 +259,7 @@ class CrisisMatcher:
         for token in doc[span.end : min(sentence.end, span.end + 2)]:
             if token.is_punct:
                 break
-            if token._.cnorm in self.compiled["item_nouns"]:
+            if token._.cnorm in self.words["item_nouns"]:
                 return True
         window = self.compiled["item_window"]
         for cue in self.compiled["item_cues"]:
@@ -275,7 +281,7 @@ class CrisisMatcher:
         return int(token.text) <= date.today().year - self.compiled["past_year_min_age"]
 
     def _present_cue(self, doc: Doc, token: Token) -> bool:
-        if token._.cnorm not in self.compiled["present_cues"]:
+        if token._.cnorm not in self.words["present_cues"]:
             return False
         for exception in self.compiled["present_cue_exceptions"]:
             if [t._.cnorm for t in doc[max(0, token.i + 1 - len(exception)) : token.i + 1]] == exception:
@@ -285,40 +291,39 @@ class CrisisMatcher:
         window = self.compiled["resolved_window"]
         before: list[Token] = []
         for t in reversed(doc[max(0, token.i - window) : token.i]):
-            if t._.cnorm in self.compiled["contrasts"]:
+            if t._.cnorm in self.words["contrasts"]:
                 break
             before.append(t)
         if any(self._negation(t) for t in before):
             return True
-        resolved = set(self.compiled["resolved_states"])
-        if any(t._.cnorm in resolved for t in before):
+        if any(t._.cnorm in self.words["resolved_states"] for t in before):
             return False
         for t in doc[token.i + 1 : min(_sentence(doc, token).end, token.i + 1 + window)]:
-            if self._negation(t) or t._.cnorm in self.compiled["contrasts"]:
+            if self._negation(t) or t._.cnorm in self.words["contrasts"]:
                 return True
-            if t._.cnorm in resolved:
+            if t._.cnorm in self.words["resolved_states"]:
                 return False
         return True
 
     def _negation(self, token: Token) -> bool:
-        return token._.cnorm in self.compiled["negations"] or token.lower_ == "n't"
+        return token._.cnorm in self.words["negations"] or token.lower_ == "n't"
 
     def _about_the_topic(self, sentence: Span, span: Span) -> bool:
         """A bare "suicidal"/"suicide" whose nearest preceding cue is a treatment topic, not the speaker."""
         if [t._.cnorm for t in span] not in self.compiled["topic_terms"]:
             return False
-        first_person = set(self.compiled["first_person"])
+        first_person = self.words["first_person"]
         for token in reversed(sentence.doc[sentence.start : span.start]):
             if token.lower_ in first_person:
                 return False
-            if token._.cnorm in self.compiled["topics"]:
+            if token._.cnorm in self.words["topics"]:
                 return True
         return False
 
     def _is_question(self, sentence: Span) -> bool:
         text = sentence.text.strip().lower()
-        interrogative = text.split(" ", 1)[0] in self.compiled["question_words"]
-        topical = bool({t._.cnorm for t in sentence} & set(self.compiled["question_topics"]))
+        interrogative = text.split(" ", 1)[0] in self.words["question_words"]
+        topical = bool({t._.cnorm for t in sentence} & self.words["question_topics"])
         return (text.endswith("?") or interrogative) and topical
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
