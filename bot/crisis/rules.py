@@ -98,6 +98,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "worry_verbs": words("worry_verbs"),
         "worry_denials": sequences("worry_denials"),
         "denial_adverbs": words("denial_adverbs"),
+        "first_person_subjects": [str(w).lower() for w in data["first_person_subjects"]],
         "contrasts": words("contrasts"),
         "past_cues": sequences("past_cues"),
         "present_cues": words("present_cues"),
@@ -248,7 +249,7 @@ class CrisisMatcher:
 
     def _said_by_me(self, verb: Token) -> bool:
         """The writer's own fear ("I'm scared I'll hurt myself") is no one else's worry."""
-        return any(t.lower_ in {"i", "im", "i'm"} for t in verb.doc[max(0, verb.i - 3) : verb.i])
+        return any(t.lower_ in self.words["first_person_subjects"] for t in verb.doc[max(0, verb.i - 3) : verb.i])
 
     def _names_an_item(self, doc: Doc, span: Span) -> bool:
         """The phrase names a questionnaire item ("the self-harm question", "asked if I'd thought about killing myself")."""
