@@ -17,12 +17,13 @@ output that Rasa's built-in `utter_faq` reads, plus two entities:
   tests can see which entry answered);
 - `kb_confidence`: `high` (answer), `low` (offer the two likeliest topics).
 
-A question with a word the assistant has not seen in its training questions
-or in the answer it would give, and that is not a typo of one it has ("does
-medicare cover hearing aids"), is never answered outright: its closest topic is a
-guess about a subject the knowledge base may not cover, so it gets the two
-likeliest topics instead. A word that only some other answer mentions does not
-count as known: "tms" appears in the referral entry's list of past treatments,
+A question with a word the assistant has not seen in the knowledge base's
+training questions or in the answer it would give, and that is not a typo of one
+it has ("does medicare cover hearing aids"), is never answered outright: its
+closest topic is a guess about a subject the knowledge base may not cover, so it
+gets the two likeliest topics instead. A word that only some other answer, or
+only another intent's examples, mentions does not count as known: "tms" appears
+in the referral entry's list of past treatments and in a long crisis example,
 which did not make "do you offer tms therapy" a question the therapy entry answers.
 
 When no training question is close enough to an FAQ, the intent becomes
@@ -197,7 +198,7 @@ class ClinicIntentClassifier(GraphComponent):
         classifier.fit(matrix, labels)
         faq_rows = [i for i, label in enumerate(labels) if label.startswith(FAQ_PREFIX)]
         self.state.update(classifier=classifier, faq_matrix=tfidf[faq_rows], tfidf_classifier=None, faq_embeddings=None)
-        self.state["vocabulary"] = self._question_vocabulary(examples)
+        self.state["vocabulary"] = self._question_vocabulary([examples[i] for i in faq_rows])
         self.state["entry_vocabulary"] = self._answer_vocabulary(training_data)
         if matrix is not tfidf:
             # The embedding made the combined model miss crisis messages the TF-IDF-only model
@@ -213,7 +214,7 @@ class ClinicIntentClassifier(GraphComponent):
 
     @staticmethod
     def _question_vocabulary(examples: list[Message]) -> frozenset[str]:
-        """Every word of the training questions, as written and as lemmas."""
+        """Every word of the knowledge base's training questions, as written and as lemmas."""
         words: set[str] = set()
         for message in examples:
             words.update(_lemma_text(message).split())
