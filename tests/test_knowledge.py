@@ -55,8 +55,9 @@ def test_answers_never_tell_people_to_stop_or_change_a_medication(entries: list[
                 assert any(w in window for w in ("never", "don't", "do not", "not ")), (entry.id, instruction)
 
 
-def test_suicidal_thoughts_answer_gives_crisis_lines(entries: list[knowledge.Entry]) -> None:
-    entry = next(e for e in entries if e.id == "suicidal_thoughts")
+@pytest.mark.parametrize("entry_id", ["suicidal_thoughts", "screening_questions"])
+def test_answers_about_suicidal_thoughts_give_crisis_lines(entries: list[knowledge.Entry], entry_id: str) -> None:
+    entry = next(e for e in entries if e.id == entry_id)
     for text in (entry.answer, entry.sms):
         assert "988" in text and "741741" in text and "911" in text
 
