@@ -102,21 +102,23 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "crisis_signal"), "intent")
 
 
-# Five generations of the crisis set. The first (2026-11-24) had its misses read while the model was tuned,
+# Six generations of the crisis set. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
 # those fixes, then its rule-detector false alarms were read and fixed (2026-12-02). The fourth ("blind", same
 # rules for its writer) was first measured after that round (false-positive rate 0.183, recall 1.000), and its
 # false alarms were read and tuned on (2026-12-02). The fifth ("holdout", same rules for its writer, written
-# before that round began) was measured before and after the round and its rows were not read until then.
-# Each tuning round needs a new blind set after it.
+# before that round began) was measured before and after the round; some of its rows were seen by mistake
+# during the round (not tuned on). The sixth ("final", same rules for its writer) was written during that
+# round and first measured after it. Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
     "crisis_messages_unseen.csv",
     "crisis_messages_fresh.csv",
     "crisis_messages_blind.csv",
     "crisis_messages_holdout.csv",
+    "crisis_messages_final.csv",
 )
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}

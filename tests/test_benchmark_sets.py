@@ -54,6 +54,7 @@ def _held_out(path: Path, column: str) -> list[str]:
         ("crisis_messages_fresh.csv", "text"),
         ("crisis_messages_blind.csv", "text"),
         ("crisis_messages_holdout.csv", "text"),
+        ("crisis_messages_final.csv", "text"),
         ("faq_paraphrases.csv", "question"),
         ("faq_paraphrases_unseen.csv", "question"),
     ],
