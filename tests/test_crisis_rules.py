@@ -31,6 +31,8 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("everyone would be better off without me", "first_person_intent"),
         ("i dont want to live anymore", "negated_will_to_live"),
         ("I can't do this anymore", "negated_will_to_live"),
+        ("honestly i don't think i'll last much longer", "negated_will_to_live"),
+        ("i won't make it through another week like this", "negated_will_to_live"),
         ("i tried to kill myself last week", "recent_attempt"),
         ("I took a bunch of pills last night", "recent_attempt"),
         ("my son says he wants to kill himself", "third_party"),
@@ -79,6 +81,7 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "my wife thinks i'm suicidal but i'm not, i'm just worn out",
         "do i have to end things with my therapist before i start with you",
         "i cut myself while shaving, can i still get the iv",
+        "i won't last the whole infusion without a snack",
         "what are the odds it works for me",
         # A resolved past told with "now" or "still" nearby.
         "i attempted suicide in my teens, i'm 52 now and doing fine",
