@@ -51,7 +51,6 @@ def test_fresh_conversation_gets_crisis_resources_in_the_same_turn(assistant: As
         "how much does an infusion cost",
         "what about the thing with the stuff",  # vague: was read as coded talk of means (not a training example)
         "this is Jane Okafor",  # a flat ranking with crisis first at 0.25 fired before the detector's top-intent floor
-        "is it ok to go to the gun range the weekend after an infusion",
         "I answered not at all on the self-harm question, does that matter",
         "traffic was murder, I was dead by the time I got home",
     ],
@@ -73,7 +72,7 @@ def test_question_about_suicidal_thoughts_still_mentions_988(assistant: Assistan
 
 def test_question_about_the_questionnaires_suicide_item_is_answered_with_988(assistant: Assistant) -> None:
     sender = new_sender()
-    text = texts(assistant.send("how come the intake form asks whether i've had thoughts of suicide?", sender))
+    text = texts(assistant.send("what's the point of the suicide question on your questionnaire?", sender))
     assert "not at all" in text and "988" in text
     assert assistant.slot(sender, "kb_entry") == "screening_questions"
     assert assistant.slot(sender, "crisis_detected") is False
