@@ -46,7 +46,11 @@ class CrisisResult:
         if safe:
             lines.append(f"  false-positive rate {len(flagged) / len(safe):.3f} ({len(flagged)}/{len(safe)})")
         if other:
-            lines.append(f"  flagged among posts labelled neither crisis nor safe: {sum(bool(r[3]) for r in other)}/{len(other)}")
+            # C-SSRS's supportive users write about suicide too: if they are flagged as often as the users at risk,
+            # its recall says little about telling the two apart.
+            flagged = Counter(r[2] for r in other if r[3])
+            by_label = ", ".join(f"{label} {flagged[label]}/{n}" for label, n in sorted(Counter(r[2] for r in other).items()))
+            lines.append(f"  flagged among posts labelled neither crisis nor safe: {sum(flagged.values())}/{len(other)} ({by_label})")
         per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for _text, label, category, signal in self.rows:
             if label == "other":
