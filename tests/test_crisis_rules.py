@@ -135,7 +135,7 @@ def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Languag
     [
         ("Killing myself is all I think about", "explicit_intent"),
         ("Overdosed on my meds last night", "recent_attempt"),
-        ("I WANT TO DIE", "first_person_intent"),
+        ("I WANTED TO DIE ALL WEEK", "first_person_intent"),
     ],
 )
 def test_capitalised_words_are_read_like_lower_case_ones(nlp: Language, text: str, group: str) -> None:

@@ -4,7 +4,8 @@ It is one of two independent detectors (the other is the trained intent), so it
 must not depend on the classifier: it reads only the lemmas the project's own
 pipeline produces and the phrases in `patterns.yml`. It errs towards
 escalation; the cues it uses to stand down (negation, a question *about*
-suicide, a clearly resolved past) are narrow and listed in the same file.
+suicide, a questionnaire item named rather than answered, someone else's worry
+taken back, a clearly resolved past) are narrow and listed in the same file.
 """
 
 # No `from __future__ import annotations`: spaCy resolves factory type hints at runtime.
@@ -93,7 +94,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "present_cue_exceptions": sequences("present_cue_exceptions"),
         "item_nouns": words("item_nouns"),
         "item_cues": sequences("item_cues"),
-        "item_window": int(data["item_window"]),
+        "cue_window": int(data["cue_window"]),
         "affirmations": sequences("affirmations"),
         "worry_verbs": words("worry_verbs"),
         "worry_denials": sequences("worry_denials"),
@@ -237,7 +238,7 @@ class CrisisMatcher:
     def _worry_taken_back(self, doc: Doc, span: Span) -> bool:
         """ "My wife worries I'll hurt myself, but I'm honestly nowhere near that": someone else's worry, denied later."""
         sentence = _sentence(doc, span)
-        before = doc[max(sentence.start, span.start - self.compiled["item_window"]) : span.start]
+        before = doc[max(sentence.start, span.start - self.compiled["cue_window"]) : span.start]
         if not any(t._.cnorm in self.words["worry_verbs"] and not self._said_by_me(t) for t in before):
             return False
         adverbs = self.words["denial_adverbs"]
@@ -262,13 +263,10 @@ class CrisisMatcher:
                 break
             if token._.cnorm in self.words["item_nouns"]:
                 return True
-        window = self.compiled["item_window"]
-        for cue in self.compiled["item_cues"]:
-            for start in range(sentence.start, span.start - len(cue) + 1):
-                end = start + len(cue)
-                if span.start - end <= window and norms[start:end] == cue:
-                    return True
-        return False
+        window = self.compiled["cue_window"]
+        return any(
+            _contains(norms[max(sentence.start, span.start - window - len(cue)) : span.start], cue) for cue in self.compiled["item_cues"]
+        )
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
         norms = [t._.cnorm for t in sentence]
