@@ -75,6 +75,8 @@ def test_a_correction_of_another_answer_wins_even_when_it_reads_as_an_answer() -
         ("my weight", "weight"),
         ("something", None),
         ("phq-9 answers", None),  # the questionnaire's name, not one of its questions
+        ("phq-9 question", None),  # no number: not question 9
+        ("phq-9 question 3 several", None),
     ],
 )
 def test_answers_are_named_the_way_people_name_them(words: str, slot: str | None) -> None:
@@ -102,6 +104,18 @@ def test_the_review_screen_accepts_a_field_then_its_new_answer() -> None:
     assert field_and_value(CATALOGUE, "phone 555 333 4444") == Correction("phone", "555 333 4444")
     assert field_and_value(CATALOGUE, "date of birth: 4/23/1985") == Correction("date_of_birth", "4/23/1985")
     assert field_and_value(CATALOGUE, "yes") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "correction"),
+    [
+        ("phq-9 question 3 several days", Correction("phq9_3", "several days")),
+        ("gad-7 item 2 more than half the days", Correction("gad7_2", "more than half the days")),
+        ("my phq-9 question 9 answer not at all", Correction("phq9_9", "not at all")),
+    ],
+)
+def test_a_questionnaire_item_named_on_the_review_screen_keeps_its_whole_answer(text: str, correction: Correction) -> None:
+    assert field_and_value(CATALOGUE, text) == correction
 
 
 def test_a_trigger_word_before_a_new_answer_is_dropped() -> None:

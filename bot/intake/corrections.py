@@ -24,6 +24,7 @@ _TRIGGER = re.compile(
 _FIELD_VALUE = re.compile(r"(?:my |the )?(?P<field>[\w\s'-]+?)\s*(?:is actually|should be|is now|is|was|=|:|->|to)\s+(?P<value>.+)", re.I)
 _MY_FIELD_IS = re.compile(r"my (?P<field>[\w\s'-]+?) (?:is|should be) (?P<value>.+)", re.I)
 _ITEM = re.compile(r"\b(phq|gad)(?:\s*-?\s*(?:9|7))?\s*(?:question|q|item|number|no\.?|#)\s*(\d)\b|\b(phq|gad)\s*-?\s*(?:9|7)\s+(\d)\b")
+_INSTRUMENT = re.compile(r"\b(?:phq|gad)")
 _FILLER = re.compile(r"^(?:my|the|answer (?:for|to)|answer)\s+|\s+(?:answer|please|again)$")
 
 
@@ -42,19 +43,24 @@ def _names(question: Question) -> tuple[str, ...]:
 def field_slot(catalogue: Catalogue, words: str) -> str | None:
     """The slot a person means by `words` ("cell number", "birthday", "phq-9 question 3"), if any."""
     said = tidy(words)
-    item = _ITEM.search(said)
+    while _FILLER.search(said):
+        said = _FILLER.sub("", said).strip()
+    # The whole name, not a name inside longer words: on the review screen "phq-9 question 3 several days" is tried as
+    # "phq-9 question 3 several" + "days" before "phq-9 question 3" + "several days".
+    item = _ITEM.fullmatch(said)
     if item:
         instrument = (item.group(1) or item.group(3)) + ("9" if (item.group(1) or item.group(3)) == "phq" else "7")
         slot = f"{instrument}_{item.group(2) or item.group(4)}"
         return slot if slot in catalogue.by_slot else None
-    while _FILLER.search(said):
-        said = _FILLER.sub("", said).strip()
     names: dict[str, str] = {}
     for slot in catalogue.answer_slots:
         for name in _names(catalogue.question(slot)):
             names.setdefault(tidy(name), slot)
     if said in names:
         return names[said]
+    if _INSTRUMENT.search(said):
+        # Typo tolerance would read "phq-9 question" as question 9 and "phq-9 question 3 several" as question 3.
+        return None
     close = get_close_matches(said, list(names), n=1, cutoff=0.8)
     return names[close[0]] if close else None
 
