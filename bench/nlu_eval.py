@@ -115,7 +115,9 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # false alarms were read and tuned on (2026-12-02). The fifth ("holdout", same rules for its writer, written
 # before that round began) was measured before and after the round; some of its rows were seen by mistake
 # during the round (not tuned on). The sixth ("final", same rules for its writer) was written during that
-# round and first measured after it. Each tuning round needs a new blind set after it.
+# round and first measured after it; its false alarms were read then. The seventh ("sealed", same rules for
+# its writer, 2026-12-02) was written before the next round of experiments and measured once after it, with
+# its misses not read. Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
     "crisis_messages_unseen.csv",
@@ -123,6 +125,7 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_blind.csv",
     "crisis_messages_holdout.csv",
     "crisis_messages_final.csv",
+    "crisis_messages_sealed.csv",
 )
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}

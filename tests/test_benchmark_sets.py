@@ -55,6 +55,7 @@ def _held_out(path: Path, column: str) -> list[str]:
         ("crisis_messages_blind.csv", "text"),
         ("crisis_messages_holdout.csv", "text"),
         ("crisis_messages_final.csv", "text"),
+        ("crisis_messages_sealed.csv", "text"),
         ("faq_paraphrases.csv", "question"),
         ("faq_paraphrases_unseen.csv", "question"),
     ],
