@@ -70,10 +70,18 @@ def test_question_about_suicidal_thoughts_still_mentions_988(assistant: Assistan
     assert assistant.slot(sender, "crisis_detected") is False
 
 
-def test_question_about_the_questionnaires_suicide_item_is_answered_with_988(assistant: Assistant) -> None:
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what's the point of the suicide question on your questionnaire?",
+        # A "no" on the item, asked about: the entry answers it (the deny_crisis acknowledgement did not).
+        "I answered not at all on the self-harm question, does that matter",
+    ],
+)
+def test_question_about_the_questionnaires_suicide_item_is_answered_with_988(assistant: Assistant, message: str) -> None:
     sender = new_sender()
-    text = texts(assistant.send("what's the point of the suicide question on your questionnaire?", sender))
-    assert "not at all" in text and "988" in text
+    text = texts(assistant.send(message, sender))
+    assert "not at all" in text and "not a diagnosis" in text and "988" in text
     assert assistant.slot(sender, "kb_entry") == "screening_questions"
     assert assistant.slot(sender, "crisis_detected") is False
 
