@@ -31,17 +31,19 @@ SIGNAL_ENTITY = "crisis_signal"
 class CrisisDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # The classifier counts as having fired when crisis_disclosure is its top
-        # intent with at least `top_threshold`, or close behind with at least
-        # `intent_threshold`: a missed crisis costs far more than an extra safety
-        # message. Without the floor on the top intent, a flat ranking fired on
-        # noise: "<full name> here, <phone>" came out crisis at 0.21-0.27 in the
-        # TF-IDF model. With 0.3, recall on every benchmark set stayed the same.
-        return {"intent_threshold": 0.35, "top_threshold": 0.3}
+        # The classifier counts as having fired when the crisis intent has at least this
+        # probability in the combined model's ranking, or in the TF-IDF-only model's: a missed
+        # crisis costs far more than an extra safety message. The TF-IDF-only model reads words
+        # alone, so on tiredness, grief and goodbyes it fires where the combined model, which
+        # also reads the sentence's meaning, does not; it gets the higher bar. Measured on the
+        # six read crisis sets (806 look-alikes, 586 crises): moving from one bar of 0.35 for
+        # both (and 0.3 for a top intent) to these caught the one crisis missed ("left my will on
+        # the table and my cat with the neighbor. bye", 0.27) for one more false alarm (52 -> 53).
+        # The TF-IDF-only model ranks noise such as "<full name> here, <phone>" at 0.21-0.27.
+        return {"combined_threshold": 0.25, "tfidf_threshold": 0.4}
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.intent_threshold = float(config["intent_threshold"])
-        self.top_threshold = float(config["top_threshold"])
+        self.thresholds = {INTENT_RANKING_KEY: float(config["combined_threshold"]), TFIDF_RANKING_KEY: float(config["tfidf_threshold"])}
 
     @classmethod
     def create(
@@ -79,10 +81,9 @@ class CrisisDetector(GraphComponent):
         return "intent" if by_intent else None
 
     def _intent_fired(self, message: Message) -> bool:
-        """The classifier's ranking, or that of its TF-IDF-only twin, puts the crisis intent first or close behind."""
-        rankings = [message.get(INTENT_RANKING_KEY) or [], message.get(TFIDF_RANKING_KEY) or []]
-        if any(r and r[0].get("name") == CRISIS_INTENT and r[0].get("confidence", 0) >= self.top_threshold for r in rankings):
-            return True
+        """The classifier's ranking, or that of its TF-IDF-only twin, gives the crisis intent at least its bar."""
         return any(
-            r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= self.intent_threshold for ranking in rankings for r in ranking
+            r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= threshold
+            for key, threshold in self.thresholds.items()
+            for r in message.get(key) or []
         )
