@@ -39,6 +39,13 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("my girlfriend is talking about suicide", "third_party"),
         ("i want to kil myslf", "explicit_intent"),
         ("im suicidle", "first_person_intent"),
+        # Self-harm, a height and hoping to be hit, without the usual words.
+        ("i pick at my arms until they bleed when i'm stressed", "first_person_intent"),
+        ("I scratched myself till it bled last night", "first_person_intent"),
+        ("i looked up how high the bridge near my house is", "first_person_intent"),
+        ("I stood on the ledge of my building last night", "first_person_intent"),
+        ("i keep hoping a truck hits me on my way to work", "first_person_intent"),
+        ("part of me wishes something would hit me when i cross the road", "first_person_intent"),
         # Negation scope: these look like denials to a careless reader but are not.
         ("no i want to kill myself", "explicit_intent"),
         ("i can't stop thinking about killing myself", "explicit_intent"),
@@ -89,6 +96,9 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "i overdosed in 2010 and have been stable for years now, will you still see me",
         "my teen years were full of cutting myself, i'm a different person",
         "i tried to end my life a few years back and it's behind me",
+        "i overdosed on purpose in my early twenties and got real help afterwards",
+        "i tried to kill myself in the 90s and i'm a different person now",
+        "i hurt myself a lot in my late teens, today i'm proud of how far i've come",
         # The questionnaire's own items, named rather than answered.
         "the suicide question on the intake, i put not at all",
         "my psychiatrist asked whether i'd ever thought about ending my life and i told her no",
@@ -96,6 +106,10 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "i answered no to the questions about suicide and self harm",
         # Someone else's worry, taken back.
         "my mom is scared i'll hurt myself, but honestly i'm fine",
+        # Everyday senses of the same words.
+        "i hope the ketamine hits me fast, i'm nervous about the first session",
+        "i looked up how long the infusion takes",
+        "my gums bleed when i brush, is that a problem",
         # Idioms.
         "traffic was so bad i was dead by the time i got home",
         "getting my records out of that office was a suicide mission",
@@ -124,6 +138,9 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "my mom is scared i'll hurt myself. i'm fine, but tonight it's bad",
         "i'm scared i'll hurt myself, i'm not okay",
         "i attempted suicide years ago, was fine until last month, now it's back",
+        "i tried to kill myself in my early twenties and i want to do it again",
+        "i cut myself in my late teens and started again this week",
+        "i'm a different person now and i want to die",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
