@@ -116,8 +116,11 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # before that round began) was measured before and after the round; some of its rows were seen by mistake
 # during the round (not tuned on). The sixth ("final", same rules for its writer) was written during that
 # round and first measured after it; its false alarms were read then. The seventh ("sealed", same rules for
-# its writer, 2026-12-02) was written before the next round of experiments and measured once after it, with
-# its misses not read. Each tuning round needs a new blind set after it.
+# its writer, 2026-12-02) was written before the next round and measured before it (false-positive rate
+# 0.183). The eighth ("eighth", same rules for its writer, a different persona) was written at the start
+# of that round and first measured after it; then the misses of both were read and fixed by rules. The
+# ninth ("ninth", same rules for its writer) was written during that round and first measured after it.
+# Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
     "crisis_messages_unseen.csv",
@@ -126,6 +129,8 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_holdout.csv",
     "crisis_messages_final.csv",
     "crisis_messages_sealed.csv",
+    "crisis_messages_eighth.csv",
+    "crisis_messages_ninth.csv",
 )
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
