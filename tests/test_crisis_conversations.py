@@ -53,6 +53,8 @@ def test_fresh_conversation_gets_crisis_resources_in_the_same_turn(assistant: As
         "this is Jane Okafor",  # a flat ranking with crisis first at 0.25 fired before the detector's top-intent floor
         "I answered not at all on the self-harm question, does that matter",
         "traffic was murder, I was dead by the time I got home",
+        "I hope the ketamine hits me fast, first session tomorrow",  # escalated at 0.57 in a `make run` check
+        "I hope it kicks in fast",
     ],
 )
 def test_look_alikes_get_a_normal_answer(assistant: Assistant, message: str) -> None:
