@@ -141,6 +141,10 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "i tried to kill myself in my early twenties and i want to do it again",
         "i cut myself in my late teens and started again this week",
         "i'm a different person now and i want to die",
+        # An age or a school said in the present is where the writer is now, not a past.
+        "I'm in my fifties and I want to die",
+        "im in my 30s and i want to kill myself",
+        "I'm in college and I want to kill myself",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:

@@ -107,6 +107,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "negation_exceptions": words("negation_exceptions"),
         "negation_fillers": words("negation_fillers"),
         "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
+        "present_copulas": [str(w).lower() for w in data["present_copulas"]],
         "coordinators": [str(w).lower() for w in data["coordinators"]],
         "resolved_states": words("resolved_states"),
         "past_year_min_age": int(data["past_year_min_age"]),
@@ -269,10 +270,17 @@ class CrisisMatcher:
         )
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
-        norms = [t._.cnorm for t in sentence]
         if any(self._present_cue(doc, t) for t in doc):
             return False
-        return any(_contains(norms, cue) for cue in self.compiled["past_cues"]) or any(self._past_year(t) for t in sentence)
+        return any(self._past_cue_in(sentence, cue) for cue in self.compiled["past_cues"]) or any(self._past_year(t) for t in sentence)
+
+    def _past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
+        """The cue is in the sentence, and not as where the writer is now: "I'm in my 30s", "I'm in college"."""
+        norms = [t._.cnorm for t in sentence]
+        return any(
+            norms[i : i + len(cue)] == cue and not (i and sentence[i - 1].lower_ in self.words["present_copulas"])
+            for i in range(len(norms) - len(cue) + 1)
+        )
 
     def _past_year(self, token: Token) -> bool:
         if not re.fullmatch(r"(19|20)\d\d", token.text):
