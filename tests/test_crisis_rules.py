@@ -99,7 +99,20 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "i overdosed on purpose in my early twenties and got real help afterwards",
         "i tried to kill myself in the 90s and i'm a different person now",
         "i hurt myself a lot in my late teens, today i'm proud of how far i've come",
+        # An age then and now, a past attempt named as such, "now" describing life in another sentence.
+        "i overdosed when i was 16. i'm 44 now and have two grandkids",
+        "cut myself at age fifteen, i'm 29 now and haven't in a decade",
+        "i had a suicidal stretch 8 yrs ago after a layoff, doing good",
+        "will my past suicide attempts be a problem for the doctor?",
+        "i took an overdose in 2012. now i teach yoga three days a week",
+        # Grief, named programmes, and a message about a message.
+        "we lost my uncle to suicide in 2019 and it still hurts",
+        "i volunteer for a suicide prevention charity, does that matter for the intake",
+        "did my last message go through? the signal here is awful",
+        "it's not that i want to hurt myself, i just can't feel anything",
         # The questionnaire's own items, named rather than answered.
+        "will you ask me about self harm at the consult?",
+        "my dad ticked the suicidal thoughts box on my form by accident, can you change it",
         "the suicide question on the intake, i put not at all",
         "my psychiatrist asked whether i'd ever thought about ending my life and i told her no",
         "why does the intake ask if i have ever had suicidal thoughts?",
@@ -141,6 +154,11 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "i tried to kill myself in my early twenties and i want to do it again",
         "i cut myself in my late teens and started again this week",
         "i'm a different person now and i want to die",
+        # A resolved-sounding "now" in another sentence does not hide a present cue that says it is back.
+        "i tried to kill myself when i was 20. i'm 35 now and lately i want to die again",
+        "i overdosed years ago. now i have pills saved up and i want to die",
+        "this is the last message i'm sending anyone",
+        "my sister thinks i'm suicidal and she's right",
         # An age or a school said in the present is where the writer is now, not a past.
         "I'm in my fifties and I want to die",
         "im in my 30s and i want to kill myself",

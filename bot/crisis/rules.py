@@ -102,6 +102,8 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "first_person_subjects": [str(w).lower() for w in data["first_person_subjects"]],
         "contrasts": words("contrasts"),
         "past_cues": sequences("past_cues"),
+        "past_age_cues": sequences("past_age_cues"),
+        "own_sentence_present_cues": [str(w).lower() for w in data["own_sentence_present_cues"]],
         "present_cues": words("present_cues"),
         "negations": words("negations"),
         "negation_exceptions": words("negation_exceptions"),
@@ -270,9 +272,14 @@ class CrisisMatcher:
         )
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
-        if any(self._present_cue(doc, t) for t in doc):
+        own_sentence = self.words["own_sentence_present_cues"]
+        if any(self._present_cue(doc, t) for t in doc if t.lower_ not in own_sentence or sentence.start <= t.i < sentence.end):
             return False
-        return any(self._past_cue_in(sentence, cue) for cue in self.compiled["past_cues"]) or any(self._past_year(t) for t in sentence)
+        return (
+            any(self._past_cue_in(sentence, cue) for cue in self.compiled["past_cues"])
+            or any(self._past_year(t) for t in sentence)
+            or any(self._past_age(sentence, cue) for cue in self.compiled["past_age_cues"])
+        )
 
     def _past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
         """The cue is in the sentence, and not as where the writer is now: "I'm in my 30s", "I'm in college"."""
@@ -281,6 +288,17 @@ class CrisisMatcher:
             norms[i : i + len(cue)] == cue and not (i and sentence[i - 1].lower_ in self.words["present_copulas"])
             for i in range(len(norms) - len(cue) + 1)
         )
+
+    def _past_age(self, sentence: Span, cue: list[str]) -> bool:
+        """The cue followed by an age: "when I was 19", "at age fifteen"."""
+        norms = [t._.cnorm for t in sentence]
+        n = len(cue)
+        return any(norms[i : i + n] == cue and sentence[i + n].like_num for i in range(len(norms) - n))
+
+    def _age_now(self, token: Token) -> bool:
+        """An age said in the present ("I'm 52 now", "today im 61"): the writer's life now, not a crisis now."""
+        previous = token.doc[token.i - 1] if token.i else None
+        return token.like_num and previous is not None and previous.lower_ in self.words["present_copulas"]
 
     def _past_year(self, token: Token) -> bool:
         if not re.fullmatch(r"(19|20)\d\d", token.text):
@@ -303,12 +321,12 @@ class CrisisMatcher:
             before.append(t)
         if any(self._negation(t) for t in before):
             return True
-        if any(t._.cnorm in self.words["resolved_states"] for t in before):
+        if any(t._.cnorm in self.words["resolved_states"] or self._age_now(t) for t in before):
             return False
         for t in doc[token.i + 1 : min(_sentence(doc, token).end, token.i + 1 + window)]:
             if self._negation(t) or t._.cnorm in self.words["contrasts"]:
                 return True
-            if t._.cnorm in self.words["resolved_states"]:
+            if t._.cnorm in self.words["resolved_states"] or self._age_now(t):
                 return False
         return True
 
