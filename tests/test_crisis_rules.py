@@ -37,6 +37,8 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("I took a bunch of pills last night", "recent_attempt"),
         ("my son says he wants to kill himself", "third_party"),
         ("my girlfriend is talking about suicide", "third_party"),
+        ("my coworker says she wants to kill herself", "third_party"),
+        ("i want to finish my life", "explicit_intent"),
         ("i want to kil myslf", "explicit_intent"),
         ("im suicidle", "first_person_intent"),
         # Self-harm, a height and hoping to be hit, without the usual words.
@@ -109,6 +111,9 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "we lost my uncle to suicide in 2019 and it still hurts",
         "i volunteer for a suicide prevention charity, does that matter for the intake",
         "did my last message go through? the signal here is awful",
+        "my aunt died by suicide when i was small, i think about her sometimes",
+        "i just want to take my life back from this depression",
+        "i overdosed in 2014 and spent a week in the hospital, nothing since",
         "it's not that i want to hurt myself, i just can't feel anything",
         # The questionnaire's own items, named rather than answered.
         "will you ask me about self harm at the consult?",
