@@ -120,6 +120,10 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # 0.183). The eighth ("eighth", same rules for its writer, a different persona) was written at the start
 # of that round and first measured after it; then the misses of both were read and fixed by rules. The
 # ninth ("ninth", same rules for its writer) was written during that round and first measured after it.
+# The tenth ("tenth", same rules for its writer, 2026-12-02) was written before the next round (blind
+# training data and rule fixes) and first measured after it (recall 0.988, false-positive rate 0.108);
+# then its misses were read and fixed by rules. The eleventh ("eleventh", same rules for its writer, a
+# persona of late-night and work-break texters) was written after that and first measured at the end.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -131,6 +135,8 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_sealed.csv",
     "crisis_messages_eighth.csv",
     "crisis_messages_ninth.csv",
+    "crisis_messages_tenth.csv",
+    "crisis_messages_eleventh.csv",
 )
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}

@@ -58,6 +58,8 @@ def _held_out(path: Path, column: str) -> list[str]:
         ("crisis_messages_sealed.csv", "text"),
         ("crisis_messages_eighth.csv", "text"),
         ("crisis_messages_ninth.csv", "text"),
+        ("crisis_messages_tenth.csv", "text"),
+        ("crisis_messages_eleventh.csv", "text"),
         ("faq_paraphrases.csv", "question"),
         ("faq_paraphrases_unseen.csv", "question"),
     ],
