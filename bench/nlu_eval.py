@@ -123,7 +123,10 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # The tenth ("tenth", same rules for its writer, 2026-12-02) was written before the next round (blind
 # training data and rule fixes) and first measured after it (recall 0.988, false-positive rate 0.108);
 # then its misses were read and fixed by rules. The eleventh ("eleventh", same rules for its writer, a
-# persona of late-night and work-break texters) was written after that and first measured at the end.
+# persona of late-night and work-break texters) was written after that and first measured after it
+# (recall 0.988, false-positive rate 0.125); then its misses were read and fixed by rules. The twelfth
+# ("twelfth", same rules for its writer, a persona answering the intake by SMS) was written after that and
+# first measured at the end (recall 0.988, false-positive rate 0.067).
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -137,6 +140,7 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_ninth.csv",
     "crisis_messages_tenth.csv",
     "crisis_messages_eleventh.csv",
+    "crisis_messages_twelfth.csv",
 )
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}

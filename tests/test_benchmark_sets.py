@@ -60,6 +60,7 @@ def _held_out(path: Path, column: str) -> list[str]:
         ("crisis_messages_ninth.csv", "text"),
         ("crisis_messages_tenth.csv", "text"),
         ("crisis_messages_eleventh.csv", "text"),
+        ("crisis_messages_twelfth.csv", "text"),
         ("faq_paraphrases.csv", "question"),
         ("faq_paraphrases_unseen.csv", "question"),
     ],

@@ -103,6 +103,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "contrasts": words("contrasts"),
         "past_cues": sequences("past_cues"),
         "past_age_cues": sequences("past_age_cues"),
+        "dating_openers": sequences("dating_openers"),
         "own_sentence_present_cues": [str(w).lower() for w in data["own_sentence_present_cues"]],
         "present_cues": words("present_cues"),
         "negations": words("negations"),
@@ -275,11 +276,22 @@ class CrisisMatcher:
         own_sentence = self.words["own_sentence_present_cues"]
         if any(self._present_cue(doc, t) for t in doc if t.lower_ not in own_sentence or sentence.start <= t.i < sentence.end):
             return False
+        return self._has_past_cue(sentence) or self._dated_by_next(doc, sentence)
+
+    def _has_past_cue(self, sentence: Span) -> bool:
         return (
             any(self._past_cue_in(sentence, cue) for cue in self.compiled["past_cues"])
             or any(self._past_year(t) for t in sentence)
             or any(self._past_age(sentence, cue) for cue in self.compiled["past_age_cues"])
         )
+
+    def _dated_by_next(self, doc: Doc, sentence: Span) -> bool:
+        """The next sentence says when: "... tried to hurt myself. It was 12 years ago." """
+        if sentence.end >= len(doc) or not doc.has_annotation("SENT_START"):
+            return False
+        following = doc[sentence.end].sent
+        opening = [t._.cnorm for t in following[:2]]
+        return opening in self.compiled["dating_openers"] and self._has_past_cue(following)
 
     def _past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
         """The cue is in the sentence, and not as where the writer is now: "I'm in my 30s", "I'm in college"."""
