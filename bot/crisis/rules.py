@@ -287,30 +287,29 @@ class CrisisMatcher:
 
     def _dated_by_next(self, doc: Doc, sentence: Span) -> bool:
         """The next sentence says when: "... tried to hurt myself. It was 12 years ago." """
-        if sentence.end >= len(doc) or not doc.has_annotation("SENT_START"):
+        if sentence.end >= len(doc):
             return False
         following = doc[sentence.end].sent
         opening = [t._.cnorm for t in following[:2]]
         return opening in self.compiled["dating_openers"] and self._has_past_cue(following)
 
-    def _past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
-        """The cue is in the sentence, and not as where the writer is now: "I'm in my 30s", "I'm in college"."""
+    def _cue_ends(self, sentence: Span, cue: list[str]) -> Iterable[int]:
+        """Where the cue ends in the sentence, skipping cues that say where the writer is now: "I'm in my 30s"."""
         norms = [t._.cnorm for t in sentence]
-        return any(
-            norms[i : i + len(cue)] == cue and not (i and sentence[i - 1].lower_ in self.words["present_copulas"])
-            for i in range(len(norms) - len(cue) + 1)
-        )
+        for i in range(len(norms) - len(cue) + 1):
+            if norms[i : i + len(cue)] == cue and not (i and sentence[i - 1].lower_ in self.words["present_copulas"]):
+                yield i + len(cue)
+
+    def _past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
+        return any(self._cue_ends(sentence, cue))
 
     def _past_age(self, sentence: Span, cue: list[str]) -> bool:
         """The cue followed by an age: "when I was 19", "at age fifteen"."""
-        norms = [t._.cnorm for t in sentence]
-        n = len(cue)
-        return any(norms[i : i + n] == cue and sentence[i + n].like_num for i in range(len(norms) - n))
+        return any(end < len(sentence) and sentence[end].like_num for end in self._cue_ends(sentence, cue))
 
     def _age_now(self, token: Token) -> bool:
         """An age said in the present ("I'm 52 now", "today im 61"): the writer's life now, not a crisis now."""
-        previous = token.doc[token.i - 1] if token.i else None
-        return token.like_num and previous is not None and previous.lower_ in self.words["present_copulas"]
+        return token.i > 0 and token.like_num and token.doc[token.i - 1].lower_ in self.words["present_copulas"]
 
     def _past_year(self, token: Token) -> bool:
         if not re.fullmatch(r"(19|20)\d\d", token.text):
