@@ -6,7 +6,7 @@ import pytest
 from spacy.language import Language
 
 from bot import language
-from bot.crisis.rules import crisis_spans
+from bot.crisis.rules import crisis_spans, everyday_tokens
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,9 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("part of me wishes something would hit me when i cross the road", "first_person_intent"),
         # Negation scope: these look like denials to a careless reader but are not.
         ("no i want to kill myself", "explicit_intent"),
+        ("i dont want treatment i want to be dead", "first_person_intent"),
+        ("lately i wish i could just disappear and never come back", "first_person_intent"),
+        ("i don't really expect to still be around in six weeks", "negated_will_to_live"),
         ("i can't stop thinking about killing myself", "explicit_intent"),
         # A treatment word in the sentence does not hide the speaker's own state.
         ("since starting ketamine i keep having suicidal thoughts", "first_person_intent"),
@@ -132,6 +135,13 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "my psychiatrist asked whether i'd ever thought about ending my life and i told her no",
         "why does the intake ask if i have ever had suicidal thoughts?",
         "i answered no to the questions about suicide and self harm",
+        # Resolved pasts and jest.
+        "back when i was drinking i overdosed twice, sober nine years now",
+        "as a freshman i tried to end my life, i'm a senior now and doing well",
+        "i nearly overdosed on energy drinks during exams",
+        # A negation reaches through a verb that takes a clause.
+        "i don't think i want to die, i just want the pain to stop",
+        "not that i want to die, i'm just exhausted",
         # Someone else's worry, taken back.
         "my mom is scared i'll hurt myself, but honestly i'm fine",
         # Everyday senses of the same words.
@@ -180,6 +190,12 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "I'm in my fifties and I want to die",
         "im in my 30s and i want to kill myself",
         "I'm in college and I want to kill myself",
+        # A questionnaire cue in an earlier clause does not make the phrase an item's name.
+        "they asked me if i was fine and honestly i want to die",
+        # An everyday sense nearby does not hide a crisis phrase.
+        "i sit at my computer all night wishing i was dead",
+        "my phone died and honestly i want to die too",
+        "i wanted to die for a lot of reasons last month and i still do",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
@@ -232,3 +248,24 @@ def test_a_negated_resolved_state_is_a_present_cue(nlp: Language, state: str) ->
 
 def test_taking_all_of_a_days_medication_is_not_an_overdose(nlp: Language) -> None:
     assert groups(nlp, "I take all my meds in the morning with breakfast") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "everyday"),
+    [
+        ("over my dead body am i paying that out of pocket", "over my dead body"),
+        ("my sister will kill me if i miss her wedding", "sister will kill me if"),
+        ("i'd kill for a decent night's sleep", "kill for"),
+        ("the prior auth is going to be the death of me", "death of me"),
+        ("my phone is about to die, can you text me the address", "phone is about to die"),
+        ("how do i end my session on the portal", "end my session"),
+        ("i'm going to the gun range with my dad on sunday", "gun range"),
+        ("dying to know if you take blue cross", "dying to know"),
+        ("i was hanging pictures and pulled a muscle", "hanging pictures"),
+    ],
+)
+def test_everyday_senses_are_marked_for_the_classifier(nlp: Language, text: str, everyday: str) -> None:
+    doc = nlp(text)
+    marked = [doc[i].text for i in sorted(everyday_tokens(doc))]
+    assert " ".join(marked) == everyday
+    assert not crisis_spans(doc)

@@ -27,6 +27,8 @@ import bot.lemmatizer  # noqa: F401
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yml")
 SPAN_KEY = "crisis"
+# The everyday senses found (`look_alikes` in patterns.yml): the intent classifier leaves their words out.
+EVERYDAY_KEY = "everyday"
 _GAP = "..."
 
 if not Token.has_extension("cnorm"):
@@ -109,6 +111,8 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "negations": words("negations"),
         "negation_exceptions": words("negation_exceptions"),
         "negation_fillers": words("negation_fillers"),
+        "clause_taking": words("clause_taking"),
+        "item_clause_breaks": [str(w).lower() for w in data["item_clause_breaks"]],
         "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
         "present_copulas": [str(w).lower() for w in data["present_copulas"]],
         "coordinators": [str(w).lower() for w in data["coordinators"]],
@@ -164,6 +168,7 @@ class CrisisMatcher:
                 token.lemma_ or lower
             ).lower()
         ordinary = [(start, end) for _, start, end in self.look_alike_matcher(doc)]
+        doc.spans[EVERYDAY_KEY] = [Span(doc, start, end, label=EVERYDAY_KEY) for start, end in ordinary]
         doc.spans[SPAN_KEY] = [
             span
             for span in self._matches(doc)
@@ -216,6 +221,8 @@ class CrisisMatcher:
             coordinated = i == span.start - 1 and token.lower_ in self.words["coordinators"]
             if (token.lower_ in breaks or token._.cnorm in breaks) and not coordinated:
                 return False
+            if i == span.start - 1 and self._new_subject(doc, token, sentence_start):
+                return False
             if self._negation(token):
                 following = doc[i + 1]._.cnorm if i + 1 < len(doc) else ""
                 return following not in self.words["negation_exceptions"]
@@ -223,6 +230,13 @@ class CrisisMatcher:
             if counted >= 4:
                 return False
         return False
+
+    def _new_subject(self, doc: Doc, token: Token, sentence_start: int) -> bool:
+        """An "I" that opens a new clause: "I don't want treatment I want to be dead", not "don't think I want to die"."""
+        if token.lower_ not in self.words["first_person_subjects"] or token.i <= sentence_start:
+            return False
+        before = doc[token.i - 1]
+        return before._.cnorm not in self.words["clause_taking"] and not self._negation(before)
 
     def _denied_after(self, doc: Doc, span: Span) -> bool:
         """ "I'm suicidal but I'm not": the phrase is taken back by a denial that ends its clause."""
@@ -268,8 +282,16 @@ class CrisisMatcher:
             if token._.cnorm in self.words["item_nouns"]:
                 return True
         window = self.compiled["cue_window"]
+        start = max(sentence.start, span.start - window - max(map(len, self.compiled["item_cues"])))
+        # The cue must be in the phrase's own clause: "they asked me if I was fine and honestly I want to die",
+        # but "I answered no to self-harm and suicidal thoughts" is one clause.
+        subjects = self.words["first_person_subjects"]
+        for i in range(span.start - 1, start - 1, -1):
+            if doc[i].lower_ in self.words["item_clause_breaks"] and any(t.lower_ in subjects for t in doc[i + 1 : span.start]):
+                start = i + 1
+                break
         return any(
-            _contains(norms[max(sentence.start, span.start - window - len(cue)) : span.start], cue) for cue in self.compiled["item_cues"]
+            _contains(norms[max(start, span.start - window - len(cue)) : span.start], cue) for cue in self.compiled["item_cues"]
         )
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
@@ -385,6 +407,13 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 @Language.factory("crisis_matcher")
 def make_crisis_matcher(nlp: Language, name: str) -> CrisisMatcher:
     return CrisisMatcher(nlp, name)
+
+
+def everyday_tokens(doc: Doc) -> frozenset[int]:
+    """Indices of the tokens read in an everyday sense ("over my dead body", "kill for a coffee")."""
+    if EVERYDAY_KEY not in doc.spans:
+        return frozenset()
+    return frozenset(i for span in doc.spans[EVERYDAY_KEY] for i in range(span.start, span.end))
 
 
 def crisis_spans(doc: Doc) -> list[Span]:

@@ -52,20 +52,33 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from bot.crisis.rules import everyday_tokens
 from bot.nlu.sentence_encoder import SentenceEncoder
 
 RETRIEVAL_INTENT = "faq"
 FALLBACK_INTENT = "nlu_fallback"
 FAQ_PREFIX = RETRIEVAL_INTENT + "/"
+CRISIS_INTENT = "crisis_disclosure"
 # The intent ranking of the TF-IDF-only model, read by the crisis detector (see `train`).
 TFIDF_RANKING_KEY = "tfidf_intent_ranking"
 
 
-def _lemma_text(message: Message) -> str:
+def _lemma_text(message: Message, skip: frozenset[int] = frozenset()) -> str:
     doc = message.get(SPACY_DOCS[TEXT])
     if doc is None:
         return (message.get(TEXT) or "").lower()
-    return " ".join((t.lemma_ or t.text).lower() for t in doc if not t.is_punct)
+    return " ".join((t.lemma_ or t.text).lower() for t in doc if not t.is_punct and t.i not in skip)
+
+
+def _text(message: Message, skip: frozenset[int] = frozenset()) -> str:
+    doc = message.get(SPACY_DOCS[TEXT])
+    if not skip or doc is None:
+        return message.get(TEXT) or ""
+    return "".join(t.text_with_ws for t in doc if t.i not in skip)
+
+
+def _crisis_confidence(ranking: list[dict[str, Any]]) -> float:
+    return next((r["confidence"] for r in ranking if r["name"] == CRISIS_INTENT), 0.0)
 
 
 @lru_cache(maxsize=1)
@@ -170,10 +183,16 @@ class ClinicIntentClassifier(GraphComponent):
         counts.data += 1
         return normalize(counts @ idf)
 
-    def _vectorize(self, messages: list[Message], fit: bool = False) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """The classifier's features, and the TF-IDF part alone (the FAQ similarity gate reads that)."""
-        lemmas = [_lemma_text(m) for m in messages]
-        raw = [(m.get(TEXT) or "").lower() for m in messages]
+    def _vectorize(
+        self, messages: list[Message], fit: bool = False, skip: frozenset[int] = frozenset()
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The classifier's features, and the TF-IDF part alone (the FAQ similarity gate reads that).
+
+        `skip` leaves out tokens of a single message (see `_classify`).
+        """
+        lemmas = [_lemma_text(m, skip) for m in messages]
+        texts = [_text(m, skip) for m in messages]
+        raw = [t.lower() for t in texts]
         if fit:
             parts = [self.state["words"].fit_transform(lemmas), self.state["chars"].fit_transform(raw)]
         else:
@@ -182,7 +201,7 @@ class ClinicIntentClassifier(GraphComponent):
         weight = float(self.config["embedding_weight"])
         if not weight:
             return tfidf, tfidf
-        embeddings = _encoder().encode([m.get(TEXT) or "" for m in messages]) * weight
+        embeddings = _encoder().encode(texts) * weight
         return sp.hstack([tfidf, sp.csr_matrix(embeddings)]).tocsr(), tfidf
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -269,6 +288,20 @@ class ClinicIntentClassifier(GraphComponent):
         vector, tfidf = self._vectorize([message])
         probabilities = self.state["classifier"].predict_proba(vector)[0]
         classes = [str(c) for c in self.state["classifier"].classes_]
+        doc = message.get(SPACY_DOCS[TEXT])
+        everyday = everyday_tokens(doc) if doc is not None else frozenset()
+        tfidf_readings = [tfidf]
+        if everyday and CRISIS_INTENT in classes:
+            # The crisis rules read some words in an everyday sense ("my sister will kill me if I miss
+            # her wedding", "over my dead body"), and the classifier learnt those words from real
+            # crises. The message is read again without them, and for each model the reading less
+            # like a crisis is kept: an idiom never lowers a crisis the rest of the message states.
+            masked_vector, masked_tfidf = self._vectorize([message], skip=everyday)
+            masked = self.state["classifier"].predict_proba(masked_vector)[0]
+            crisis = classes.index(CRISIS_INTENT)
+            tfidf_readings.append(masked_tfidf)
+            if masked[crisis] < probabilities[crisis]:
+                vector, tfidf, probabilities = masked_vector, masked_tfidf, masked
         intents: dict[str, float] = {}
         topics: list[tuple[str, float]] = []
         for label, p in zip(classes, probabilities, strict=True):
@@ -280,7 +313,8 @@ class ClinicIntentClassifier(GraphComponent):
         message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking[:10]], add_to_output=True)
         if self.state.get("tfidf_classifier") is not None:
-            message.set(TFIDF_RANKING_KEY, self._tfidf_ranking(tfidf))
+            rankings = [self._tfidf_ranking(reading) for reading in tfidf_readings]
+            message.set(TFIDF_RANKING_KEY, min(rankings, key=_crisis_confidence))
         if ranking[0][0] == RETRIEVAL_INTENT:
             similarity = float((self.state["faq_matrix"] @ tfidf.T).max()) if tfidf.nnz else 0.0
             if self.state.get("faq_embeddings") is not None:

@@ -21,9 +21,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis.rules import crisis_spans
-from bot.nlu.classifier import TFIDF_RANKING_KEY
+from bot.nlu.classifier import CRISIS_INTENT, TFIDF_RANKING_KEY
 
-CRISIS_INTENT = "crisis_disclosure"
 SIGNAL_ENTITY = "crisis_signal"
 
 
