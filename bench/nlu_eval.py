@@ -127,7 +127,14 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # (recall 0.988, false-positive rate 0.125); then its misses were read and fixed by rules. The twelfth
 # ("twelfth", same rules for its writer, a persona answering the intake by SMS) was written after that and
 # first measured at the end (recall 0.988, false-positive rate 0.067, with the model trained before twelve
-# screening-answer examples were dropped from the training data).
+# screening-answer examples were dropped from the training data). The thirteenth ("thirteenth", same rules
+# for its writer, web-chat visitors aged 55-80, parents and caregivers, 2026-12-02; one plain clinic
+# question that was also a training example dropped) was measured once before the next round (recall 0.950,
+# false-positive rate 0.033), then read. The fourteenth ("fourteenth", same rules for its writer, phone
+# texters aged 18-40 with gaming and first-responder dark humour) was written before that round and
+# measured once after it (recall 0.963, explicit 1.000, false-positive rate 0.108), then read and its
+# rule-detector false alarms fixed. The fifteenth (`SEALED_CRISIS_SETS`) was written then and has never
+# been measured or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -142,7 +149,12 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_tenth.csv",
     "crisis_messages_eleventh.csv",
     "crisis_messages_twelfth.csv",
+    "crisis_messages_thirteenth.csv",
+    "crisis_messages_fourteenth.csv",
 )
+# Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
+# tests/test_benchmark_sets.py keeps it out of the training data too.
+SEALED_CRISIS_SETS = ("crisis_messages_fifteenth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 

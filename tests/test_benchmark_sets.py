@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.nlu_eval import PROJECT_CRISIS_SETS, PROJECT_FAQ_SETS, SEALED_CRISIS_SETS
 from bot import knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,22 +49,7 @@ def _held_out(path: Path, column: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("filename", "column"),
-    [
-        ("crisis_messages.csv", "text"),
-        ("crisis_messages_unseen.csv", "text"),
-        ("crisis_messages_fresh.csv", "text"),
-        ("crisis_messages_blind.csv", "text"),
-        ("crisis_messages_holdout.csv", "text"),
-        ("crisis_messages_final.csv", "text"),
-        ("crisis_messages_sealed.csv", "text"),
-        ("crisis_messages_eighth.csv", "text"),
-        ("crisis_messages_ninth.csv", "text"),
-        ("crisis_messages_tenth.csv", "text"),
-        ("crisis_messages_eleventh.csv", "text"),
-        ("crisis_messages_twelfth.csv", "text"),
-        ("faq_paraphrases.csv", "question"),
-        ("faq_paraphrases_unseen.csv", "question"),
-    ],
+    [(name, "text") for name in PROJECT_CRISIS_SETS + SEALED_CRISIS_SETS] + [(name, "question") for name in PROJECT_FAQ_SETS],
 )
 def test_project_held_out_sets_are_not_in_the_training_data(filename: str, column: str) -> None:
     rows = _held_out(BENCH_DATA / filename, column)
