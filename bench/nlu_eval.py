@@ -130,6 +130,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # screening-answer examples were dropped from the training data). The thirteenth ("thirteenth", same rules
 # for its writer, web-chat visitors aged 55-80, parents and caregivers, 2026-12-02; one plain clinic
 # question that was also a training example dropped) was measured once before the next round (recall 0.950,
+# explicit 0.917 (an "I don't want X, I want to be dead" read as negated; a plan with insulin pens),
 # false-positive rate 0.033), then read. The fourteenth ("fourteenth", same rules for its writer, phone
 # texters aged 18-40 with gaming and first-responder dark humour) was written before that round and
 # measured once after it (recall 0.963, explicit 1.000, false-positive rate 0.108), then read and its
