@@ -28,6 +28,7 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("i wanna die", "first_person_intent"),
         ("I've been cutting again", "first_person_intent"),
         ("i've been saving up my pills", "first_person_intent"),
+        ("i looked up how many of my sleeping pills it would take", "first_person_intent"),
         ("everyone would be better off without me", "first_person_intent"),
         ("i dont want to live anymore", "negated_will_to_live"),
         ("I can't do this anymore", "negated_will_to_live"),
