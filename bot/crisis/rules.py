@@ -27,7 +27,7 @@ import bot.lemmatizer  # noqa: F401
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yml")
 SPAN_KEY = "crisis"
-# The everyday senses found (`look_alikes` in patterns.yml): the intent classifier leaves their words out.
+# The everyday senses found (`look_alikes` in patterns.yml): the intent classifier also reads a message without them.
 EVERYDAY_KEY = "everyday"
 _GAP = "..."
 
