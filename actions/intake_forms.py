@@ -38,13 +38,14 @@ from spacy.tokens import Doc
 
 from bot import language
 from bot import settings as config
+from bot.crisis import CRISIS_INTENT, SIGNAL_ENTITY
 from bot.intake import record
 from bot.intake.answers import Answer, agrees, read, shown
 from bot.intake.corrections import Correction, field_and_value, field_slot, find_correction, strip_trigger
 from bot.intake.domain import REVIEW_FORM
 from bot.intake.questions import Question, catalogue
 from bot.intake.summary import safe, wants_summary
-from bot.intake.turns import CRISIS_INTENT, CRISIS_SIGNAL_ENTITY, Turn, is_crisis, triage
+from bot.intake.turns import Turn, is_crisis, triage
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class IntakeFormValidation(FormValidationAction, ABC):
             parse = {
                 "text": text,
                 "intent": {"name": CRISIS_INTENT, "confidence": 1.0},
-                "entities": [{"entity": CRISIS_SIGNAL_ENTITY, "value": "rules"}],
+                "entities": [{"entity": SIGNAL_ENTITY, "value": "rules"}],
             }
             return [refuse, UserUttered(text, parse_data=parse, input_channel=tracker.get_latest_input_channel()), rejected]
         if turn is Turn.UNSAFE:
@@ -171,7 +172,7 @@ class IntakeFormValidation(FormValidationAction, ABC):
         """Slots besides the answer that an answer sets."""
         if question.slot == ITEM_NINE:
             positive = isinstance(answer.value, int) and answer.value > 0
-            return {ALERT_SLOT: True, "crisis_detected": True, CRISIS_SIGNAL_ENTITY: "phq9_item9"} if positive else {ALERT_SLOT: False}
+            return {ALERT_SLOT: True, "crisis_detected": True, SIGNAL_ENTITY: "phq9_item9"} if positive else {ALERT_SLOT: False}
         if question.kind == "consent" and tracker.get_slot(STATUS_SLOT) != "submitted":
             return {STATUS_SLOT: IN_PROGRESS}
         return {}

@@ -221,10 +221,16 @@ def test_pages_forbid_scripts_and_caching(console: Console) -> None:
     assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_console_uses_the_crisis_names_the_assistant_uses() -> None:
-    from bot.console import transcripts
-    from bot.nlu.crisis_detector import CRISIS_INTENT
+def test_console_and_channels_load_without_rasas_nlu_stack() -> None:
+    # The console runs in its own process and the channels load before the model: neither should
+    # pay for spaCy or Rasa's NLU to learn the crisis intent's name.
+    probe = "import sys, bot.console.transcripts, bot.channels.incoming; print(sorted({'spacy', 'rasa.nlu'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
-    assert transcripts.CRISIS_INTENT == CRISIS_INTENT
+
+def test_console_reads_the_crisis_slot_the_domain_declares() -> None:
+    from bot.console import transcripts
+
     domain = (ROOT / "domain.yml").read_text(encoding="utf-8")
     assert f"  {transcripts.CRISIS_SLOT}:" in domain

@@ -11,10 +11,10 @@ from rasa.shared.importers.importer import TrainingDataImporter
 
 from actions import intake_forms
 from bot.channels.twilio_sms import MAX_PARTS
-from bot.intake import answers, domain, turns
+from bot.crisis import CRISIS_INTENT, SIGNAL_ENTITY
+from bot.intake import answers, domain
 from bot.intake.questions import catalogue
 from bot.knowledge import SMS_LIMIT
-from bot.nlu import crisis_detector
 from bot.settings import ROOT
 from tests import intake_stories
 
@@ -63,9 +63,10 @@ def test_every_form_is_crisis_safe(form: str, merged: dict) -> None:
         assert callable(getattr(validators[0](), f"validate_{slot}", None)), f"{slot} has no validator"
 
 
-def test_the_crisis_names_agree_with_the_detector() -> None:
-    assert turns.CRISIS_INTENT == crisis_detector.CRISIS_INTENT
-    assert turns.CRISIS_SIGNAL_ENTITY == crisis_detector.SIGNAL_ENTITY
+def test_the_crisis_names_are_the_domains() -> None:
+    declared = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert CRISIS_INTENT in declared["intents"]
+    assert SIGNAL_ENTITY in declared["entities"] and SIGNAL_ENTITY in declared["slots"]
 
 
 def test_phq9_item9_above_zero_has_a_crisis_rule_wherever_it_can_be_answered() -> None:

@@ -13,7 +13,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import storage
-from bot.nlu.crisis_detector import CRISIS_INTENT, SIGNAL_ENTITY
+from bot.crisis import CRISIS_INTENT, SIGNAL_ENTITY
 from bot.settings import VAR_DIR
 
 logger = logging.getLogger(__name__)

@@ -26,11 +26,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.crisis import CRISIS_INTENT
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
-CRISIS_INTENT = "crisis_disclosure"  # bot/nlu/crisis_detector.py; not imported, so channels load without the NLU stack
 # Windows overlap by this much, so a crisis phrase (far shorter) is always whole in at least one window.
 WINDOW_OVERLAP = 200
 _KEPT_CONTROLS = {"\n", "\t"}

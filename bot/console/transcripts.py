@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.crisis import CRISIS_INTENT
+
 # Rasa's table, described here only to query it; it is never created from this metadata.
 events = sa.Table(
     "events",
@@ -29,9 +31,7 @@ events = sa.Table(
     sa.Column("data", sa.Text),
 )
 
-# Same names as bot.nlu.crisis_detector and domain.yml; not imported from there because that
-# loads all of Rasa into the console process (a test checks they stay equal).
-CRISIS_INTENT = "crisis_disclosure"
+# The slot's name in domain.yml (a test checks they stay equal).
 CRISIS_SLOT = "crisis_detected"
 STAFF_METADATA_KEY = "console_staff"
 FAQ_PREFIX = "utter_faq/"

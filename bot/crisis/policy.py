@@ -20,7 +20,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.nlu.crisis_detector import CRISIS_INTENT
+from bot.crisis import CRISIS_INTENT
 from bot.stateless_policy import StatelessPolicy
 
 CRISIS_RESPONSE = "utter_crisis"

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
+from bot.crisis import CRISIS_INTENT
 from bot.intake.questions import INTAKE_DIR, Catalogue, Question, Section
-from bot.intake.turns import CRISIS_INTENT
 
 HAND_WRITTEN_FILE = INTAKE_DIR / "domain.yml"
 REVIEW_FORM = "review_form"

@@ -26,13 +26,10 @@ from enum import Enum
 
 from spacy.tokens import Doc
 
+from bot.crisis import CRISIS_INTENT
 from bot.crisis.rules import crisis_spans
 from bot.intake.answers import looks_like_question
 
-# The same names bot/nlu/crisis_detector.py gives the crisis intent and entity; kept
-# here so the action server does not import Rasa's NLU stack (a test checks they agree).
-CRISIS_INTENT = "crisis_disclosure"
-CRISIS_SIGNAL_ENTITY = "crisis_signal"
 UNSAFE_INTENT = "crisis_not_safe"
 # Intents that Rasa's rules answer when the form steps aside.
 DIGRESSION_INTENTS = frozenset(

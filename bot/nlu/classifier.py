@@ -52,13 +52,13 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from bot.crisis import CRISIS_INTENT
 from bot.crisis.rules import everyday_tokens
 from bot.nlu.sentence_encoder import SentenceEncoder
 
 RETRIEVAL_INTENT = "faq"
 FALLBACK_INTENT = "nlu_fallback"
 FAQ_PREFIX = RETRIEVAL_INTENT + "/"
-CRISIS_INTENT = "crisis_disclosure"
 # The intent ranking of the TF-IDF-only model, read by the crisis detector (see `train`).
 TFIDF_RANKING_KEY = "tfidf_intent_ranking"
 

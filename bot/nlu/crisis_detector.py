@@ -20,10 +20,9 @@ from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.crisis import CRISIS_INTENT, SIGNAL_ENTITY
 from bot.crisis.rules import crisis_spans
-from bot.nlu.classifier import CRISIS_INTENT, TFIDF_RANKING_KEY
-
-SIGNAL_ENTITY = "crisis_signal"
+from bot.nlu.classifier import TFIDF_RANKING_KEY
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
