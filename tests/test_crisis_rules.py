@@ -64,6 +64,14 @@ def groups(nlp: Language, text: str) -> set[str]:
         # An overdose told in a few words.
         ("i swallowed all my zoloft an hour ago", "recent_attempt"),
         ("took the whole bottle of my sleeping pills", "recent_attempt"),
+        # Medication named by brand or generic, and a to-do line with no "I" in it.
+        ("i've been saving up my seroquel for a while", "first_person_intent"),
+        ("to do: hoard trazodone, write letters", "explicit_intent"),
+        ("cant do this no mor", "negated_will_to_live"),
+        ("who gets my dog once i'm gone", "first_person_intent"),
+        ("can't see a way out of this mess anymore", "negated_will_to_live"),
+        ("i keep googling painless ways to die", "first_person_intent"),
+        ("found my husband has been searching ways to die on his phone", "third_party"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -152,6 +160,10 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         # Idioms.
         "traffic was so bad i was dead by the time i got home",
         "getting my records out of that office was a suicide mission",
+        # A medication named beside an everyday verb.
+        "i've been saving up for my trazodone refill",
+        "i'm not hoarding my gabapentin, i take it as prescribed",
+        "can't see a way out of this parking garage, which entrance is yours",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:

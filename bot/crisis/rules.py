@@ -53,7 +53,10 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
     Phrase words are lemmatised with the same pipeline that will read messages,
     so a phrase written as "wants to die" still matches "wanted to die".
     """
-    spellings = {str(variant).lower(): str(canon) for canon, variants in data["spellings"].items() for variant in variants}
+    # A spelling stands for its word's lemma, as every phrase word does: "mor" for "more", whose lemma is "much".
+    spellings = {
+        str(variant).lower(): lemmatize(str(canon))[0] for canon, variants in data["spellings"].items() for variant in variants
+    }
 
     def norm(word: str) -> list[str]:
         return [spellings.get(w, w) for w in lemmatize(word)]
@@ -67,6 +70,8 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
                 tokens.extend({"OP": "?"} for _ in range(3))
             elif re.fullmatch(r"\{\w+\}", part):
                 tokens.append({"_": {"cnorm": {"IN": lists[part[1:-1]]}}})
+            elif re.fullmatch(r"\[[A-Z_]+\]", part):
+                tokens.append({"ENT_TYPE": part[1:-1]})
             else:
                 tokens.extend({"_": {"cnorm": n}} for n in norm(part))
         return tokens
@@ -102,6 +107,8 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "worry_denials": sequences("worry_denials"),
         "denial_adverbs": words("denial_adverbs"),
         "first_person_subjects": [str(w).lower() for w in data["first_person_subjects"]],
+        "dropped_subject_leads": words("dropped_subject_leads"),
+        "topic_openers": words("topic_openers"),
         "contrasts": words("contrasts"),
         "past_cues": sequences("past_cues"),
         "past_age_cues": sequences("past_age_cues"),
@@ -190,7 +197,7 @@ class CrisisMatcher:
         lowers = {t.lower_ for t in sentence}
         first = bool(lowers & self.words["first_person"])
         close = any(self._someone_close(sentence, t) for t in sentence)
-        if group.person == "first" and not first:
+        if group.person == "first" and not (first or self._subject_dropped(doc, span, sentence)):
             return False
         if group.person == "third" and not close:
             return False
@@ -203,6 +210,15 @@ class CrisisMatcher:
         if group.person == "first" and self._about_the_topic(sentence, span):
             return False
         return not (self._is_question(sentence) and not first and not close)
+
+    def _subject_dropped(self, doc: Doc, span: Span, sentence: Span) -> bool:
+        """A text that leaves out its "I" ("cant do this anymore", "wanna die tbh") speaks in the first person.
+
+        Not one that opens with a noun: "suicidal thoughts on ketamine" or "overdose risk" names a topic.
+        """
+        if span[0]._.cnorm in self.words["topic_openers"]:
+            return False
+        return all(token._.cnorm in self.words["dropped_subject_leads"] for token in doc[sentence.start : span.start])
 
     def _someone_close(self, sentence: Span, token: Token) -> bool:
         """A close person, not a group: "my son", "my kids", "a friend", but not "teens" or "parents" in general."""
