@@ -134,8 +134,16 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # false-positive rate 0.033), then read. The fourteenth ("fourteenth", same rules for its writer, phone
 # texters aged 18-40 with gaming and first-responder dark humour) was written before that round and
 # measured once after it (recall 0.963, explicit 1.000, false-positive rate 0.108), then read and its
-# rule-detector false alarms fixed. The fifteenth (`SEALED_CRISIS_SETS`) was written then and has never
-# been measured or read: the next round measures it first.
+# rule-detector false alarms fixed. The fifteenth ("fifteenth", same rules for its writer, 2026-12-02) was
+# written then and measured once before the next round (recall 0.950, explicit 0.958 (a to-do list with
+# "hoard gabapentin"), false-positive rate 0.083), then read. The sixteenth ("sixteenth", same rules for its
+# writer; rural workers, night nurses, people over 60, parents, students, gamers, debt and grief) was
+# written before that round and measured, not read, before it (recall 1.000, false-positive rate 0.108)
+# and after it (recall 1.000, explicit 1.000, false-positive rate 0.100). That round (2026-12-06) added
+# 248 blind look-alike and crisis training examples and rules for SMS texts without an "I", hoarded
+# medication by name and searches for ways to die. The seventeenth (`SEALED_CRISIS_SETS`; veterans,
+# farmers, people in recovery, new parents, chronic pain, teachers and retirees) was written then and has
+# never been measured or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -152,10 +160,12 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twelfth.csv",
     "crisis_messages_thirteenth.csv",
     "crisis_messages_fourteenth.csv",
+    "crisis_messages_fifteenth.csv",
+    "crisis_messages_sixteenth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_fifteenth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_seventeenth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
