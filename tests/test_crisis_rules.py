@@ -72,6 +72,15 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("can't see a way out of this mess anymore", "negated_will_to_live"),
         ("i keep googling painless ways to die", "first_person_intent"),
         ("found my husband has been searching ways to die on his phone", "third_party"),
+        # Means at hand and attempts told without the usual words.
+        ("gonna end it after my shift", "first_person_intent"),
+        ("my pistol is loaded and sitting next to me", "first_person_intent"),
+        ("bought rope at the hardware store, not for camping", "first_person_intent"),
+        ("i set aside all my lithium for when i'm ready", "first_person_intent"),
+        ("i swallowed everything in my medicine cabinet an hour ago", "recent_attempt"),
+        ("my wife found me in the garage with the engine running", "recent_attempt"),
+        ("i drove my car into a wall on purpose last week", "recent_attempt"),
+        ("i tried to die on saturday", "recent_attempt"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -164,6 +173,9 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "i've been saving up for my trazodone refill",
         "i'm not hoarding my gabapentin, i take it as prescribed",
         "can't see a way out of this parking garage, which entrance is yours",
+        "i'm going to end it with my boyfriend tonight",
+        "i loaded my rifle in the truck for the gun range",
+        "should i list everything in my medicine cabinet or just prescriptions",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
