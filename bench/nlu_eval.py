@@ -138,10 +138,12 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # written then and measured once before the next round (recall 0.950, explicit 0.958 (a to-do list with
 # "hoard gabapentin"), false-positive rate 0.083), then read. The sixteenth ("sixteenth", same rules for its
 # writer; rural workers, night nurses, people over 60, parents, students, gamers, debt and grief) was
-# written before that round and measured, not read, before it (recall 1.000, false-positive rate 0.108)
-# and after it (recall 1.000, explicit 1.000, false-positive rate 0.100). That round (2026-12-06) added
-# 248 blind look-alike and crisis training examples and rules for SMS texts without an "I", hoarded
-# medication by name and searches for ways to die. The seventeenth (`SEALED_CRISIS_SETS`; veterans,
+# written before that round and measured, not read, before it (recall 1.000, false-positive rate 0.108),
+# after its first half (recall 1.000, explicit 1.000, false-positive rate 0.100) and after its second
+# (recall 1.000, explicit 1.000, false-positive rate 0.083). That round (2026-12-06) added 248, then 241,
+# blind look-alike and crisis training examples, and rules for SMS texts without an "I", medication
+# hoarded or set aside by name, searches for ways to die, and means at hand or attempts told without the
+# usual words. The seventeenth (`SEALED_CRISIS_SETS`; veterans,
 # farmers, people in recovery, new parents, chronic pain, teachers and retirees) was written then and has
 # never been measured or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
