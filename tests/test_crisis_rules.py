@@ -74,6 +74,7 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("found my husband has been searching ways to die on his phone", "third_party"),
         # Means at hand and attempts told without the usual words.
         ("gonna end it after my shift", "first_person_intent"),
+        ("i am done. i intend to end it before the school year starts", "first_person_intent"),
         ("my pistol is loaded and sitting next to me", "first_person_intent"),
         ("bought rope at the hardware store, not for camping", "first_person_intent"),
         ("i set aside all my lithium for when i'm ready", "first_person_intent"),
@@ -174,6 +175,7 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "i'm not hoarding my gabapentin, i take it as prescribed",
         "can't see a way out of this parking garage, which entrance is yours",
         "i'm going to end it with my boyfriend tonight",
+        "as a paramedic i see a lot of suicidal patients, do you take referrals",
         "i loaded my rifle in the truck for the gun range",
         "should i list everything in my medicine cabinet or just prescriptions",
     ],
