@@ -143,9 +143,14 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # (recall 1.000, explicit 1.000, false-positive rate 0.083). That round (2026-12-06) added 248, then 241,
 # blind look-alike and crisis training examples, and rules for SMS texts without an "I", medication
 # hoarded or set aside by name, searches for ways to die, and means at hand or attempts told without the
-# usual words. The seventeenth (`SEALED_CRISIS_SETS`; veterans,
-# farmers, people in recovery, new parents, chronic pain, teachers and retirees) was written then and has
-# never been measured or read: the next round measures it first.
+# usual words. The seventeenth ("seventeenth", same rules for its writer; veterans, farmers, people in
+# recovery, new parents, chronic pain, teachers and retirees; four rows that were training or benchmark
+# texts dropped) was written during that round and first measured after it (recall 0.987, explicit 0.958
+# ("I intend to end it"), false-positive rate 0.059), then read and its explicit miss fixed by a rule.
+# The eighteenth (`SEALED_CRISIS_SETS`; second-language English, LGBTQ+ young adults, bipolar disorder and
+# OCD, shift workers, carers, owners facing bankruptcy, athletes, very short and very long texts; nine
+# rows that were training or benchmark texts dropped) was written then and has never been measured or
+# read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -164,10 +169,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_fourteenth.csv",
     "crisis_messages_fifteenth.csv",
     "crisis_messages_sixteenth.csv",
+    "crisis_messages_seventeenth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_seventeenth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_eighteenth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
