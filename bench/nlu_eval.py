@@ -106,7 +106,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "crisis_signal"), "intent")
 
 
-# Six generations of the crisis set. The first (2026-11-24) had its misses read while the model was tuned,
+# Seventeen generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
