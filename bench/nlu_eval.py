@@ -20,6 +20,8 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.utils.log_utils import configure_structlog
 
+from bot.crisis import CRISIS_INTENT, SIGNAL_ENTITY
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -101,9 +103,9 @@ def public_crisis_sets() -> Iterable[tuple[str, list[tuple[str, str, str]]]]:
 
 async def crisis_signal(agent: Agent, text: str) -> str | None:
     parsed = await agent.parse_message(text)
-    if (parsed.get("intent") or {}).get("name") != "crisis_disclosure":
+    if (parsed.get("intent") or {}).get("name") != CRISIS_INTENT:
         return None
-    return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "crisis_signal"), "intent")
+    return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
 # Seventeen generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
