@@ -82,6 +82,10 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("my wife found me in the garage with the engine running", "recent_attempt"),
         ("i drove my car into a wall on purpose last week", "recent_attempt"),
         ("i tried to die on saturday", "recent_attempt"),
+        # Medication saved up, told object first.
+        ("can you fit me in today, i have my pills saved up", "first_person_intent"),
+        ("sitting in my car with the oxycodone i've been saving", "first_person_intent"),
+        ("i made an attempt on my life eleven days ago", "recent_attempt"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -132,6 +136,13 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "i had a suicidal stretch 8 yrs ago after a layoff, doing good",
         "will my past suicide attempts be a problem for the doctor?",
         "i took an overdose in 2012. now i teach yoga three days a week",
+        # An age then that the writer, or the person written about, has outgrown; glad to be still here; still well.
+        "overdosed at 16, i'm 38 now and in a totally different place",
+        "my daughter had a suicide attempt at 15, she's 26 now and doing really well",
+        "I'm 63. At 25 I was hospitalized after trying to kill myself.",
+        "i tried to end things at 22. im 41 now and so grateful i'm still here",
+        "i self-harmed in my teens, still have the scars but not the urges",
+        "had suicidal thoughts in my 20s, none for years, still on sertraline",
         # Grief, named programmes, and a message about a message.
         "we lost my uncle to suicide in 2019 and it still hurts",
         "i volunteer for a suicide prevention charity, does that matter for the intake",
@@ -178,6 +189,9 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "as a paramedic i see a lot of suicidal patients, do you take referrals",
         "i loaded my rifle in the truck for the gun range",
         "should i list everything in my medicine cabinet or just prescriptions",
+        # The idiom with a chore, not with living.
+        "I'd rather die than sit through another hold queue lol",
+        "id rather die than pay $800 for one infusion",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -223,6 +237,18 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "i sit at my computer all night wishing i was dead",
         "my phone died and honestly i want to die too",
         "i wanted to die for a lot of reasons last month and i still do",
+        # An age then needs an age now that is older; "still" is a present cue unless what follows is being well.
+        "I'm 45 and I'm going to kill myself at 9",
+        "I'm 30 and I plan to kill myself at 31",
+        "i tried to kill myself at 19. i'm 22 and i want to kill myself",
+        "i tried to kill myself at 16. i'm 30 now and i want to die again",
+        "i cut myself at 15 and i'm 28 and i still cut myself every week",
+        "i tried to end my life at 18. it's 20 minutes past midnight and i want to try again tonight",
+        "i overdosed in college and i'm still in a dark place, i want to die",
+        "grateful i'm still here some days, but i tried to kill myself years ago and lately i want to again",
+        "I'd rather die than keep living like this",
+        "i would rather die than wake up tomorrow",
+        "I'd rather die than wait another year for this to work",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:

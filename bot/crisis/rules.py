@@ -91,6 +91,13 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
     def sequences(key: str) -> list[list[str]]:
         return [norm(str(phrase)) for phrase in data[key]]
 
+    def sequences_with_entities(key: str) -> list[list[str]]:
+        """Like `sequences`, with an entity label such as "[MEDICATION]" kept as it is."""
+        return [
+            [n for part in str(phrase).split() for n in ([part] if re.fullmatch(r"\[[A-Z_]+\]", part) else norm(part))]
+            for phrase in data[key]
+        ]
+
     return {
         "spellings": spellings,
         "groups": groups,
@@ -112,6 +119,12 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "contrasts": words("contrasts"),
         "past_cues": sequences("past_cues"),
         "past_age_cues": sequences("past_age_cues"),
+        "age_then_cues": sequences("age_then_cues"),
+        "age_then_min": int(data["age_then_min"]),
+        "age_gap": int(data["age_gap"]),
+        "age_subjects": [str(w).lower() for w in data["age_subjects"]],
+        "not_ages": words("not_ages"),
+        "present_cue_phrases_not_present": sequences_with_entities("present_cue_phrases_not_present"),
         "dating_openers": sequences("dating_openers"),
         "own_sentence_present_cues": [str(w).lower() for w in data["own_sentence_present_cues"]],
         "present_cues": words("present_cues"),
@@ -321,6 +334,7 @@ class CrisisMatcher:
             any(self._past_cue_in(sentence, cue) for cue in self.compiled["past_cues"])
             or any(self._past_year(t) for t in sentence)
             or any(self._past_age(sentence, cue) for cue in self.compiled["past_age_cues"])
+            or self._age_then(sentence)
         )
 
     def _dated_by_next(self, doc: Doc, sentence: Span) -> bool:
@@ -345,6 +359,35 @@ class CrisisMatcher:
         """The cue followed by an age: "when I was 19", "at age fifteen"."""
         return any(end < len(sentence) and sentence[end].like_num for end in self._cue_ends(sentence, cue))
 
+    def _age_then(self, sentence: Span) -> bool:
+        """ "overdosed at 16 ... I'm 38 now": an age that the message says the writer, or the person written about, has outgrown.
+
+        Alone, "at 16" may be a time ("at 11 tonight"), so it needs an age now at least `age_gap` years more.
+        """
+        ages_now = [int(t.text) for t in sentence.doc if self._stated_age(t)]
+        if not ages_now:
+            return False
+        for cue in self.compiled["age_then_cues"]:
+            for end in self._cue_ends(sentence, cue):
+                if end < len(sentence) and sentence[end].text.isdigit():
+                    then = int(sentence[end].text)
+                    if then >= self.compiled["age_then_min"] and any(now >= then + self.compiled["age_gap"] for now in ages_now):
+                        return True
+        return False
+
+    def _stated_age(self, token: Token) -> bool:
+        """ "I'm 38", "she's 26 now", "im 41": a person's age, not a time or an amount ("it's 3", "I'm 2 weeks in")."""
+        doc = token.doc
+        if not (token.text.isdigit() and 10 <= int(token.text) <= 110 and token.i >= 2):
+            return False
+        copula, subject = doc[token.i - 1], doc[token.i - 2]
+        following = doc[token.i + 1]._.cnorm if token.i + 1 < len(doc) else ""
+        return (
+            copula.lower_ in self.words["present_copulas"]
+            and subject.lower_ in self.words["age_subjects"]
+            and following not in self.words["not_ages"]
+        )
+
     def _age_now(self, token: Token) -> bool:
         """An age said in the present ("I'm 52 now", "today im 61"): the writer's life now, not a crisis now."""
         return token.i > 0 and token.like_num and token.doc[token.i - 1].lower_ in self.words["present_copulas"]
@@ -360,6 +403,8 @@ class CrisisMatcher:
         for exception in self.compiled["present_cue_exceptions"]:
             if [t._.cnorm for t in doc[max(0, token.i + 1 - len(exception)) : token.i + 1]] == exception:
                 return False
+        if any(self._opens(doc, token.i, phrase) for phrase in self.compiled["present_cue_phrases_not_present"]):
+            return False
         if token.lower_ not in {"now", "today"}:
             return True
         window = self.compiled["resolved_window"]
@@ -378,6 +423,16 @@ class CrisisMatcher:
             if t._.cnorm in self.words["resolved_states"] or self._age_now(t):
                 return False
         return True
+
+    @staticmethod
+    def _opens(doc: Doc, start: int, words: list[str]) -> bool:
+        """`words` start at `start`; "[MEDICATION]" stands for any medication the pipeline's entity ruler knows."""
+        if start + len(words) > len(doc):
+            return False
+        return all(
+            doc[start + i].ent_type_ == word[1:-1] if re.fullmatch(r"\[[A-Z_]+\]", word) else doc[start + i]._.cnorm == word
+            for i, word in enumerate(words)
+        )
 
     def _negation(self, token: Token) -> bool:
         return token._.cnorm in self.words["negations"] or token.lower_ == "n't"
