@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import CRISIS_INTENT, SIGNAL_ENTITY
 from bot.crisis.rules import crisis_spans
-from bot.nlu.classifier import TFIDF_RANKING_KEY
+from bot.nlu.classifier import FALLBACK_INTENT, TFIDF_RANKING_KEY
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -39,10 +39,17 @@ class CrisisDetector(GraphComponent):
         # the table and my cat with the neighbor. bye", 0.27) for one more false alarm (52 -> 53).
         # The TF-IDF-only model is noisy on introductions: "this is Jane Okafor" came out at 0.41
         # until "this is <name>" answers were added to the intake examples ("this is Gregory Hall": 0.39).
-        return {"combined_threshold": 0.25, "tfidf_threshold": 0.4}
+        # Below one half, the combined model's crisis reading must also be at least `combined_lead_ratio`
+        # of its strongest other reading: a message unlike any training example ("whats the weather gonna
+        # be like tomorrow", 0.28) gets a flat ranking in which the crisis intent, the broadest, takes a
+        # share of its own, while a crisis the model is unsure of has the crisis reading at or near the top.
+        # Measured on the seventeen read crisis sets (1,464 crises, 2,123 look-alikes): 101 -> 82 false
+        # alarms for one farewell more missed (at 0.29 beside small talk at 0.70), 4 -> 5.
+        return {"combined_threshold": 0.25, "tfidf_threshold": 0.4, "combined_lead_ratio": 0.8}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.thresholds = {INTENT_RANKING_KEY: float(config["combined_threshold"]), TFIDF_RANKING_KEY: float(config["tfidf_threshold"])}
+        self.lead_ratios = {INTENT_RANKING_KEY: float(config["combined_lead_ratio"]), TFIDF_RANKING_KEY: 0.0}
 
     @classmethod
     def create(
@@ -81,8 +88,10 @@ class CrisisDetector(GraphComponent):
 
     def _intent_fired(self, message: Message) -> bool:
         """The classifier's ranking, or that of its TF-IDF-only twin, gives the crisis intent at least its bar."""
-        return any(
-            r.get("name") == CRISIS_INTENT and r.get("confidence", 0) >= threshold
-            for key, threshold in self.thresholds.items()
-            for r in message.get(key) or []
-        )
+        return any(self._ranking_fired(message.get(key) or [], key) for key in self.thresholds)
+
+    def _ranking_fired(self, ranking: list[dict[str, Any]], key: str) -> bool:
+        crisis = max((r.get("confidence", 0.0) for r in ranking if r.get("name") == CRISIS_INTENT), default=0.0)
+        # The fallback classifier's entry is its threshold, not a reading of the message.
+        others = [r.get("confidence", 0.0) for r in ranking if r.get("name") not in {CRISIS_INTENT, FALLBACK_INTENT}]
+        return crisis >= self.thresholds[key] and crisis >= self.lead_ratios[key] * max(others, default=0.0)
