@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Seventeen generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Nineteen generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -149,10 +149,26 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # recovery, new parents, chronic pain, teachers and retirees; four rows that were training or benchmark
 # texts dropped) was written during that round and first measured after it (recall 0.987, explicit 0.958
 # ("I intend to end it"), false-positive rate 0.059), then read and its explicit miss fixed by a rule.
-# The eighteenth (`SEALED_CRISIS_SETS`; second-language English, LGBTQ+ young adults, bipolar disorder and
-# OCD, shift workers, carers, owners facing bankruptcy, athletes, very short and very long texts; nine
-# rows that were training or benchmark texts dropped) was written then and has never been measured or
-# read: the next round measures it first.
+# The eighteenth ("eighteenth", same rules for its writer; second-language English, LGBTQ+ young adults,
+# bipolar disorder and OCD, shift workers, carers, owners facing bankruptcy, athletes, very short and very
+# long texts; nine rows that were training or benchmark texts dropped) was written then and measured, not
+# read, before the next round (recall 1.000, explicit 1.000, false-positive rate 0.113) and after it (recall
+# 1.000, explicit 1.000, false-positive rate 0.096). That round (2026-12-06) added 176 blind look-alikes
+# (resolved pasts, goodbyes and dark idioms around clinic logistics), 46 blind crises in the same words and
+# 33 blind clinic questions with such words, rules for an age then outgrown ("at 16 ... I'm 38 now"), "still" said of being well, medication
+# saved up told object first and "I'd rather die than <a chore>", and a lead the combined model's crisis
+# reading needs below one half. The nineteenth ("nineteenth", same rules for its writer; firefighters and
+# EMTs, gig drivers, musicians, graduate students, new fathers, migraine, divorced parents, widowers,
+# religious language, tradespeople, military spouses, autistic and ADHD adults, formal, lowercase and emoji
+# writers; 26 rows that were training or benchmark texts, or close to one, dropped) was written during that
+# round and first measured after it (recall 0.971, explicit 0.955 ("an attempt on my life eleven days
+# ago"; a "no" on the suicide question taken back, with "a date picked"), false-positive rate 0.019), then
+# read; its two misses led to a rule and eight training examples in the project's own words.
+# The twentieth (`SEALED_CRISIS_SETS`; retail and restaurant workers, new mothers, bilingual writers,
+# hospice and funeral-home workers, truckers, long COVID, first year sober, engineers, farmers in drought,
+# injured athletes, grandparents raising grandchildren, long paragraphs and one-word texts; 27 rows that
+# were training or benchmark texts, or close to one, dropped) was written then and has never been measured
+# or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -172,10 +188,12 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_fifteenth.csv",
     "crisis_messages_sixteenth.csv",
     "crisis_messages_seventeenth.csv",
+    "crisis_messages_eighteenth.csv",
+    "crisis_messages_nineteenth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_eighteenth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_twentieth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
