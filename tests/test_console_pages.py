@@ -70,8 +70,9 @@ def test_inbox_filters_by_status_channel_date_and_search(console: Console, staff
     assert shown("?status=intake_submitted") == {"web-patient"}
     assert shown("?channel=sms") == {"sms-patient"}
     assert shown("?channel=web") == {"web-patient"}
-    today = time.strftime("%Y-%m-%d", time.gmtime(now))
-    assert shown(f"?since={today}") == {"sms-patient", "web-patient"}  # the alert and intake are today
+    # The day of the SMS, an hour ago (the day before, between midnight and 1 am UTC): the alert and intake are later.
+    sms_day = time.strftime("%Y-%m-%d", time.gmtime(now - HOUR))
+    assert shown(f"?since={sms_day}") == {"sms-patient", "web-patient"}
     assert shown("?q=blue+cross") == {"sms-patient"}
     assert shown("?q=avery") == {"web-patient"}
     assert shown("?q=555-777-1234") == {"web-patient"}
