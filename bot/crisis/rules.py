@@ -30,6 +30,8 @@ SPAN_KEY = "crisis"
 # The everyday senses found (`look_alikes` in patterns.yml): the intent classifier also reads a message without them.
 EVERYDAY_KEY = "everyday"
 _GAP = "..."
+# A pattern word such as "[MEDICATION]": any token of that entity type (the pipeline's entity ruler).
+_ENTITY = re.compile(r"\[[A-Z_]+\]")
 
 if not Token.has_extension("cnorm"):
     Token.set_extension("cnorm", default=None)
@@ -70,7 +72,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
                 tokens.extend({"OP": "?"} for _ in range(3))
             elif re.fullmatch(r"\{\w+\}", part):
                 tokens.append({"_": {"cnorm": {"IN": lists[part[1:-1]]}}})
-            elif re.fullmatch(r"\[[A-Z_]+\]", part):
+            elif _ENTITY.fullmatch(part):
                 tokens.append({"ENT_TYPE": part[1:-1]})
             else:
                 tokens.extend({"_": {"cnorm": n}} for n in norm(part))
@@ -94,7 +96,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
     def sequences_with_entities(key: str) -> list[list[str]]:
         """Like `sequences`, with an entity label such as "[MEDICATION]" kept as it is."""
         return [
-            [n for part in str(phrase).split() for n in ([part] if re.fullmatch(r"\[[A-Z_]+\]", part) else norm(part))]
+            [n for part in str(phrase).split() for n in ([part] if _ENTITY.fullmatch(part) else norm(part))]
             for phrase in data[key]
         ]
 
@@ -430,7 +432,7 @@ class CrisisMatcher:
         if start + len(words) > len(doc):
             return False
         return all(
-            doc[start + i].ent_type_ == word[1:-1] if re.fullmatch(r"\[[A-Z_]+\]", word) else doc[start + i]._.cnorm == word
+            doc[start + i].ent_type_ == word[1:-1] if _ENTITY.fullmatch(word) else doc[start + i]._.cnorm == word
             for i, word in enumerate(words)
         )
 
