@@ -154,16 +154,17 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # long texts; nine rows that were training or benchmark texts dropped) was written then and measured, not
 # read, before the next round (recall 1.000, explicit 1.000, false-positive rate 0.113) and after it (recall
 # 1.000, explicit 1.000, false-positive rate 0.096). That round (2026-12-06) added 176 blind look-alikes
-# (resolved pasts, goodbyes and dark idioms around clinic logistics), 46 blind crises in the same words and
-# 33 blind clinic questions with such words, rules for an age then outgrown ("at 16 ... I'm 38 now"),
-# "still" said of being well, medication saved up told object first and "I'd rather die than <a chore>",
-# and a lead the combined model's crisis reading needs over the others (0.6 of the strongest). The
-# nineteenth ("nineteenth", same rules for its writer; firefighters and EMTs, gig drivers, musicians,
-# graduate students, new fathers, migraine, divorced parents, widowers, religious language, tradespeople, military spouses, autistic and ADHD adults, formal, lowercase and emoji
-# writers; 26 rows that were training or benchmark texts, or close to one, dropped) was written during that
-# round and first measured after it (recall 0.971, explicit 0.955 ("an attempt on my life eleven days
-# ago"; a "no" on the suicide question taken back, with "a date picked"), false-positive rate 0.019), then
-# read; its two misses led to a rule and eight training examples in the project's own words.
+# (resolved pasts, goodbyes and dark idioms around clinic logistics), 46 blind crises in the same words and 33
+# blind clinic questions with such words, rules for an age then outgrown ("at 16 ... I'm 38 now"), "still"
+# said of being well, medication saved up told object first and "I'd rather die than <a chore>", and a lead
+# the combined model's crisis reading needs over the others (0.6 of the strongest). The nineteenth
+# ("nineteenth", same rules for its writer; firefighters and EMTs, gig drivers, musicians, graduate students,
+# new fathers, migraine, divorced parents, widowers, religious language, tradespeople, military spouses,
+# autistic and ADHD adults, formal, lowercase and emoji writers; 26 rows that were training or benchmark
+# texts, or close to one, dropped) was written during that round and first measured after it (recall 0.971,
+# explicit 0.955 ("an attempt on my life eleven days ago"; a "no" on the suicide question taken back, with "a
+# date picked"), false-positive rate 0.019), then read; its two misses led to a rule and eight training
+# examples in the project's own words.
 # The twentieth (`SEALED_CRISIS_SETS`; retail and restaurant workers, new mothers, bilingual writers,
 # hospice and funeral-home workers, truckers, long COVID, first year sober, engineers, farmers in drought,
 # injured athletes, grandparents raising grandchildren, long paragraphs and one-word texts; 27 rows that
