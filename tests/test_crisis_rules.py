@@ -192,6 +192,10 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         # The idiom with a chore, not with living.
         "I'd rather die than sit through another hold queue lol",
         "id rather die than pay $800 for one infusion",
+        "we lost our daughter to an overdose in 2021 and I can't shake the grief",
+        # An absence with a trip or a move as its reason.
+        "I won't be here on the 14th, I'm flying to my sister's wedding. Can we reschedule?",
+        "not going to be around for two weeks, work conference in Chicago",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -249,6 +253,10 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "I'd rather die than keep living like this",
         "i would rather die than wake up tomorrow",
         "I'd rather die than wait another year for this to work",
+        # Not being around with no trip as the reason, or with a last goodbye beside the trip.
+        "cancel my consult, I won't be around next week",
+        "visiting my parents one last time this weekend. I won't be around after that",
+        "moving to a better place, I won't be here much longer. thanks for everything",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:

@@ -127,6 +127,9 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "age_subjects": [str(w).lower() for w in data["age_subjects"]],
         "not_ages": words("not_ages"),
         "present_cue_phrases_not_present": sequences_with_entities("present_cue_phrases_not_present"),
+        "away_phrases": sequences("away_phrases"),
+        "away_reasons": sequences("away_reasons"),
+        "finality_cues": sequences("finality_cues"),
         "dating_openers": sequences("dating_openers"),
         "own_sentence_present_cues": [str(w).lower() for w in data["own_sentence_present_cues"]],
         "present_cues": words("present_cues"),
@@ -218,7 +221,7 @@ class CrisisMatcher:
             return False
         if group.negatable and (self._negated(doc, span) or self._denied_after(doc, span) or self._worry_taken_back(doc, span)):
             return False
-        if self._names_an_item(doc, span):
+        if self._names_an_item(doc, span) or self._away_for_a_reason(doc, span):
             return False
         if self._about_the_past(doc, sentence):
             return False
@@ -324,6 +327,14 @@ class CrisisMatcher:
         return any(
             _contains(norms[max(start, span.start - window - len(cue)) : span.start], cue) for cue in self.compiled["item_cues"]
         )
+
+    def _away_for_a_reason(self, doc: Doc, span: Span) -> bool:
+        """ "I won't be here Monday, I'm out of town": an absence with a reason to come back, and no word of a last goodbye."""
+        if [t._.cnorm for t in span] not in self.compiled["away_phrases"]:
+            return False
+        norms = [t._.cnorm for t in doc]
+        reason = any(_contains(norms, cue) for cue in self.compiled["away_reasons"])
+        return reason and not any(_contains(norms, cue) for cue in self.compiled["finality_cues"])
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
         own_sentence = self.words["own_sentence_present_cues"]
