@@ -112,6 +112,8 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "item_cues": sequences("item_cues"),
         "cue_window": int(data["cue_window"]),
         "affirmations": sequences("affirmations"),
+        "hypothetical_openers": [str(w).lower() for w in data["hypothetical_openers"]],
+        "answer_verbs": [str(w).lower() for w in data["answer_verbs"]],
         "worry_verbs": words("worry_verbs"),
         "worry_denials": sequences("worry_denials"),
         "denial_adverbs": words("denial_adverbs"),
@@ -307,7 +309,7 @@ class CrisisMatcher:
     def _names_an_item(self, doc: Doc, span: Span) -> bool:
         """The phrase names a questionnaire item ("the self-harm question", "asked if I'd thought about killing myself")."""
         norms = [t._.cnorm for t in doc]
-        if any(_contains(norms, affirmation) for affirmation in self.compiled["affirmations"]):
+        if any(self._affirmed(doc, start) for affirmation in self.compiled["affirmations"] for start in _starts(norms, affirmation)):
             return False
         sentence = _sentence(doc, span)
         for token in doc[span.end : min(sentence.end, span.end + 2)]:
@@ -335,6 +337,12 @@ class CrisisMatcher:
         norms = [t._.cnorm for t in doc]
         reason = any(_contains(norms, cue) for cue in self.compiled["away_reasons"])
         return reason and not any(_contains(norms, cue) for cue in self.compiled["finality_cues"])
+
+    def _affirmed(self, doc: Doc, start: int) -> bool:
+        """An affirmation given, not asked about: "if I answer yes" and "will saying yes mean..." give none."""
+        if start == 0 or doc[start - 1].lower_ not in self.words["answer_verbs"]:
+            return True
+        return not any(t.lower_ in self.words["hypothetical_openers"] for t in doc[max(0, start - 4) : start - 1])
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
         own_sentence = self.words["own_sentence_present_cues"]
@@ -484,8 +492,12 @@ def _sentence(doc: Doc, item: Span | Token) -> Span:
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:
+    return next(_starts(haystack, needle), None) is not None
+
+
+def _starts(haystack: list[str], needle: list[str]) -> Iterable[int]:
     n = len(needle)
-    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+    return (i for i in range(len(haystack) - n + 1) if haystack[i : i + n] == needle)
 
 
 @Language.factory("crisis_matcher")
