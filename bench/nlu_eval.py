@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Nineteen generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Twenty-one generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -165,11 +165,30 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # explicit 0.955 ("an attempt on my life eleven days ago"; a "no" on the suicide question taken back, with "a
 # date picked"), false-positive rate 0.019), then read; its two misses led to a rule and eight training
 # examples in the project's own words.
-# The twentieth (`SEALED_CRISIS_SETS`; retail and restaurant workers, new mothers, bilingual writers,
-# hospice and funeral-home workers, truckers, long COVID, first year sober, engineers, farmers in drought,
-# injured athletes, grandparents raising grandchildren, long paragraphs and one-word texts; 27 rows that
-# were training or benchmark texts, or close to one, dropped) was written then and has never been measured
-# or read: the next round measures it first.
+# The twentieth ("twentieth", same rules for its writer; retail and restaurant workers, new mothers, bilingual
+# writers, hospice and funeral-home workers, truckers, long COVID, first year sober, engineers, farmers in
+# drought, injured athletes, grandparents raising grandchildren, long paragraphs and one-word texts; 27 rows
+# that were training or benchmark texts, or close to one, dropped) was written then and first measured
+# before the next round (recall 0.985 (a passive wish written in Spanish), explicit 1.000, false-positive
+# rate 0.038), and again after that round's training data (the same figures), then read. The twenty-first
+# ("twentyfirst", same rules for its writer; flight crews, pastors, dialysis and cancer patients, laid-off tech
+# workers, IVF patients, police and dispatchers, stay-at-home fathers, call-centre workers, lawyers, estate
+# agents, fishermen, gambling debt, college freshmen, wheelchair users, crash survivors, Spanish- and
+# Tagalog-influenced English, people in their 70s, formal, lowercase and emoji writers; 13 rows dropped) was
+# written at the start of that round (2026-12-07) and first measured after its training data (recall 0.960,
+# explicit 0.957 ("Picked the overpass on Route 9. Friday, ..."), false-positive rate 0.071; the model from
+# before the round, measured later, gave 0.960, 0.957 and 0.080), then read; its misses led to rules for a
+# place picked and for driving or walking into water. That round added 305 blind examples (trips and moves
+# with "won't be here", game, pet and kitchen deaths, idioms, resolved pasts, and crises in the same words)
+# and rules for absences with a trip as the reason, an answer asked about ("if I answer yes") and overdose
+# risks asked about.
+# The twenty-second (`SEALED_CRISIS_SETS`; bus drivers, dental hygienists, runners, beekeepers, dementia
+# carers, young widows and widowers, roofers, custody cases, disability, Deaf writers, parents of toddlers,
+# bartenders, medical students, air-traffic controllers, people living in their car, horse owners, choir
+# members, stroke survivors, Portuguese- and Hindi-influenced English, all capitals, one word and long
+# paragraphs; 14 rows dropped) was written during that round and measured once, counts only, after its
+# training data (recall 0.975, explicit 1.000, false-positive rate 0.056; the model from before the round:
+# 0.987, 1.000, 0.065). It has not been read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -191,10 +210,12 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_seventeenth.csv",
     "crisis_messages_eighteenth.csv",
     "crisis_messages_nineteenth.csv",
+    "crisis_messages_twentieth.csv",
+    "crisis_messages_twentyfirst.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_twentieth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_twentysecond_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
