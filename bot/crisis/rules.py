@@ -11,7 +11,7 @@ taken back, a clearly resolved past) are narrow and listed in the same file.
 # No `from __future__ import annotations`: spaCy resolves factory type hints at runtime.
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -495,7 +495,7 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
     return next(_starts(haystack, needle), None) is not None
 
 
-def _starts(haystack: list[str], needle: list[str]) -> Iterable[int]:
+def _starts(haystack: list[str], needle: list[str]) -> Iterator[int]:
     n = len(needle)
     return (i for i in range(len(haystack) - n + 1) if haystack[i : i + n] == needle)
 
