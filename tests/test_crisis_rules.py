@@ -205,6 +205,7 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         # An absence with a trip or a move as its reason.
         "I won't be here on the 14th, I'm flying to my sister's wedding. Can we reschedule?",
         "not going to be around for two weeks, work conference in Chicago",
+        "traveling next week so I won't be around, can we do the week after?",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
