@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Twenty-one generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Twenty-two generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -178,17 +178,22 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # written at the start of that round (2026-12-07) and first measured after its training data (recall 0.960,
 # explicit 0.957 ("Picked the overpass on Route 9. Friday, ..."), false-positive rate 0.071; the model from
 # before the round, measured later, gave 0.960, 0.957 and 0.080), then read; its misses led to rules for a
-# place picked and for driving or walking into water. That round added 305 blind examples (trips and moves
-# with "won't be here", game, pet and kitchen deaths, idioms, resolved pasts, and crises in the same words)
-# and rules for absences with a trip as the reason, an answer asked about ("if I answer yes") and overdose
-# risks asked about.
-# The twenty-second (`SEALED_CRISIS_SETS`; bus drivers, dental hygienists, runners, beekeepers, dementia
-# carers, young widows and widowers, roofers, custody cases, disability, Deaf writers, parents of toddlers,
-# bartenders, medical students, air-traffic controllers, people living in their car, horse owners, choir
-# members, stroke survivors, Portuguese- and Hindi-influenced English, all capitals, one word and long
-# paragraphs; 14 rows dropped) was written during that round and measured once, counts only, after its
-# training data (recall 0.975, explicit 1.000, false-positive rate 0.056; the model from before the round:
-# 0.987, 1.000, 0.065). It has not been read: the next round measures it first.
+# place picked and for driving or walking into water. That round added rules for absences with a trip as the
+# reason, an answer asked about ("if I answer yes") and overdose risks asked about; it also added 305 blind
+# training examples and withdrew them: on the twenty-first they saved one false alarm, on the twenty-second
+# and the public C-SSRS set they cost a crisis each. The
+# twenty-second ("twentysecond", same rules for its writer; bus drivers, dental hygienists, runners,
+# beekeepers, dementia carers, young widows and widowers, roofers, custody cases, disability, Deaf writers,
+# parents of toddlers, bartenders, medical students, air-traffic controllers, people living in their car,
+# horse owners, choir members, stroke survivors, Portuguese- and Hindi-influenced English, all capitals, one
+# word and long paragraphs; 14 rows dropped) was written during that round and measured, counts only, with
+# and without those examples (recall 0.975 and 0.987, explicit 1.000 both, false-positive rate 0.056 and
+# 0.065); that measurement decided their withdrawal, so it is no longer a blind set either.
+# The twenty-third (`SEALED_CRISIS_SETS`; librarians, mail carriers, farmers, singers, prison officers, tattoo
+# artists, tinnitus, foster parents, lifeguards, ambulance drivers, veterans in a second career, lab
+# scientists, new immigrants, epilepsy, transgender adults, landscapers, new diabetes, twins, 4 am insomniacs,
+# ellipses, fragments and signed messages; 11 rows dropped) was written at the end of that round and has never
+# been measured or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -212,10 +217,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_nineteenth.csv",
     "crisis_messages_twentieth.csv",
     "crisis_messages_twentyfirst.csv",
+    "crisis_messages_twentysecond.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_twentysecond_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_twentythird_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
