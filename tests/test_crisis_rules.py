@@ -195,7 +195,7 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         # The idiom with a chore, not with living.
         "I'd rather die than sit through another hold queue lol",
         "id rather die than pay $800 for one infusion",
-        "we lost our daughter to an overdose in 2021 and I can't shake the grief",
+        "we lost our daughter to an overdose last spring and I can't shake the grief",
         "cut myself in high school, not anymore",
         # A question about the drug, and an answer asked about rather than given.
         "is there a risk of overdose with ketamine if I'm small?",
@@ -204,7 +204,7 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "will answering yes on the self-harm item mean I can't be treated?",
         # An absence with a trip or a move as its reason.
         "I won't be here on the 14th, I'm flying to my sister's wedding. Can we reschedule?",
-        "not going to be around for two weeks, work conference in Chicago",
+        "I won't be around for two weeks, work conference in Chicago",
         "traveling next week so I won't be around, can we do the week after?",
     ],
 )
