@@ -89,6 +89,12 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("can you fit me in today, i have my pills saved up", "first_person_intent"),
         ("sitting in my car with the oxycodone i've been saving", "first_person_intent"),
         ("i made an attempt on my life eleven days ago", "recent_attempt"),
+        ("i intend to be dead before my next birthday", "first_person_intent"),
+        ("my grandma keeps saying she wants to die and won't eat", "third_party"),
+        ("i'm not going to be around much longer, please thank the nurses for me", "first_person_intent"),
+        ("not gonna be here for the follow up anyway", "first_person_intent"),
+        ("about to yeet myself off the bridge fr", "explicit_intent"),
+        ("on my lunch, up on the roof, been looking over the edge for an hour", "first_person_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -206,6 +212,15 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I won't be here on the 14th, I'm flying to my sister's wedding. Can we reschedule?",
         "I won't be around for two weeks, work conference in Chicago",
         "traveling next week so I won't be around, can we do the week after?",
+        "I won't be here in March, my unit deploys for training",
+        "I'm not going to be here on the 3rd, we're on vacation in Maine",
+        # Family history, and a past dated by the years since.
+        "my uncle and my grandmother both died by suicide, should that go on the history form?",
+        "fifteen years since my suicide attempt and I'm doing well",
+        "I'm 6 years out from my overdose and doing well",
+        "I can't go on break until the lunch rush is over, can we talk at 2?",
+        "my last text from this number, new phone tomorrow",
+        "won't be around for a while, I'm heading offshore next week",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -270,6 +285,8 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "cancel my consult, I won't be around next week",
         "visiting my parents one last time this weekend. I won't be around after that",
         "moving to a better place, I won't be here much longer. thanks for everything",
+        # Family history is grief only when the close person died: "my son wants to die by suicide" is a crisis.
+        "my son wants to die by suicide",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
@@ -336,6 +353,10 @@ def test_taking_all_of_a_days_medication_is_not_an_overdose(nlp: Language) -> No
         ("i'm going to the gun range with my dad on sunday", "gun range"),
         ("dying to know if you take blue cross", "dying to know"),
         ("i was hanging pictures and pulled a muscle", "hanging pictures"),
+        ("we'll cross that bridge when we get there", "cross that bridge"),
+        ("had to end task on the browser, did my form save", "end task"),
+        # An absence with a reason, which the classifier learnt from farewells.
+        ("I won't be here next Friday, I'm on a work trip", "n't be here"),
     ],
 )
 def test_everyday_senses_are_marked_for_the_classifier(nlp: Language, text: str, everyday: str) -> None:

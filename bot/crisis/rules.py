@@ -27,7 +27,8 @@ import bot.lemmatizer  # noqa: F401
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yml")
 SPAN_KEY = "crisis"
-# The everyday senses found (`look_alikes` in patterns.yml): the intent classifier also reads a message without them.
+# The everyday senses found (`look_alikes` in patterns.yml, and absences with a reason): the intent classifier also
+# reads a message without them.
 EVERYDAY_KEY = "everyday"
 _GAP = "..."
 # A pattern word such as "[MEDICATION]": any token of that entity type (the pipeline's entity ruler).
@@ -194,11 +195,15 @@ class CrisisMatcher:
             token._.cnorm = spellings.get(lower) or spellings.get((token.lemma_ or lower).lower()) or (
                 token.lemma_ or lower
             ).lower()
+        matches = list(self._matches(doc))
         ordinary = [(start, end) for _, start, end in self.look_alike_matcher(doc)]
+        # An absence with a reason is everyday in the same way, so the classifier also reads "I won't be here
+        # Monday, I'm out of town" without "won't be here", which it learnt from farewells.
+        ordinary += [(span.start, span.end) for span in matches if self._away_for_a_reason(doc, span)]
         doc.spans[EVERYDAY_KEY] = [Span(doc, start, end, label=EVERYDAY_KEY) for start, end in ordinary]
         doc.spans[SPAN_KEY] = [
             span
-            for span in self._matches(doc)
+            for span in matches
             if self._counts(doc, span) and not any(start < span.end and span.start < end for start, end in ordinary)
         ]
         return doc
@@ -223,7 +228,7 @@ class CrisisMatcher:
             return False
         if group.negatable and (self._negated(doc, span) or self._denied_after(doc, span) or self._worry_taken_back(doc, span)):
             return False
-        if self._names_an_item(doc, span) or self._away_for_a_reason(doc, span):
+        if self._names_an_item(doc, span):
             return False
         if self._about_the_past(doc, sentence):
             return False
