@@ -42,6 +42,7 @@ def test_either_model_at_its_own_bar_escalates(combined: float, tfidf: float, fi
     [
         (0.28, 0.6, False),  # a flat ranking for an unfamiliar message: another reading leads by far
         (0.28, 0.34, True),  # unsure, but the crisis reading is close to the top: escalate
+        (0.33, 0.56, True),  # a third against more than half: still close enough
         (0.55, 0.45, True),  # leading
     ],
 )

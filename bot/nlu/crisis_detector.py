@@ -47,8 +47,10 @@ class CrisisDetector(GraphComponent):
         # Measured with the model of 2026-12-06 on the seventeen read crisis sets (1,464 crises, 2,123
         # look-alikes): 105 false alarms without the lead, 91 at 0.6, 85 at 0.8, the same 4 crises missed.
         # On the public C-SSRS set, 280 of 293 users at risk were caught without it, 278 at 0.6, 274 at
-        # 0.8: recall comes first, so 0.6.
-        return {"combined_threshold": 0.25, "tfidf_threshold": 0.4, "combined_lead_ratio": 0.6}
+        # 0.8: recall comes first, so 0.6. With the model of 2026-12-07 (training examples for "plan" in its
+        # clinic senses) a C-SSRS user at risk came out at 0.33 against 0.56; over the 23 read crisis sets and
+        # XSTest (3,028 look-alikes) 0.55 and 0.6 give the same 118 false alarms, and 0.55 catches that user.
+        return {"combined_threshold": 0.25, "tfidf_threshold": 0.4, "combined_lead_ratio": 0.55}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.thresholds = {INTENT_RANKING_KEY: float(config["combined_threshold"]), TFIDF_RANKING_KEY: float(config["tfidf_threshold"])}
