@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Twenty-two generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Twenty-four generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -189,11 +189,29 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # word and long paragraphs; 14 rows dropped) was written during that round and measured, counts only, with
 # and without those examples (recall 0.975 and 0.987, explicit 1.000 both, false-positive rate 0.056 and
 # 0.065); that measurement decided their withdrawal, so it is no longer a blind set either.
-# The twenty-third (`SEALED_CRISIS_SETS`; librarians, mail carriers, farmers, singers, prison officers, tattoo
-# artists, tinnitus, foster parents, lifeguards, ambulance drivers, veterans in a second career, lab
-# scientists, new immigrants, epilepsy, transgender adults, landscapers, new diabetes, twins, 4 am insomniacs,
-# ellipses, fragments and signed messages; 11 rows dropped) was written at the end of that round and has never
-# been measured or read: the next round measures it first.
+# The twenty-third ("twentythird", same rules for its writer; librarians, mail carriers, farmers, singers, prison
+# officers, tattoo artists, tinnitus, foster parents, lifeguards, ambulance drivers, veterans in a second career,
+# lab scientists, new immigrants, epilepsy, transgender adults, landscapers, new diabetes, twins, 4 am
+# insomniacs, ellipses, fragments and signed messages; 11 rows dropped) was written at the end of that round
+# and first measured at the start of the next (2026-12-07: recall 0.974, explicit 0.958 ("I intend to be dead
+# before the 14th"), false-positive rate 0.072), then read. That round added rules for its misses and false
+# alarms (an intent to be dead, family history, "years since", idioms), absences with a reason as everyday
+# senses, 42 training examples for "plan" in its clinic senses, and a combined lead of 0.55. The
+# twenty-fourth ("twentyfourth", same rules for its writer; pharmacists, warehouse pickers, offshore workers,
+# cooks, hairdressers, court interpreters, social workers, HVAC technicians, adults studying for a diploma,
+# fibromyalgia, flood and wildfire survivors, new retirees, long-distance couples, voice-to-text and
+# autocorrect, French- and Vietnamese-influenced English; 21 rows dropped) was written at the start of that
+# round and first measured after those changes (recall 0.956, explicit 0.931 (a recent attempt told as a
+# question about the intake's time frame; a car park's edge looked over for 20 minutes), false-positive rate
+# 0.101; the model and rules from before the round gave 0.956, 0.931 and 0.091), then read: its misses and
+# false alarms led to rules for "yeet", an edge looked over, breaks and leave, a last text from a number,
+# work offshore and "years out from". Three of its rows were quoted in its writer's report before that
+# measurement (not tuned on).
+# The twenty-fifth (`SEALED_CRISIS_SETS`; hospice volunteers, merchant sailors, bakers, wind-turbine technicians,
+# school bus drivers, zookeepers, people living alone, Crohn's and lupus, recovery from bulimia, parole, K-pop
+# and anime fans, competitive gamers, birdwatchers, adoptive parents, ALS carers, refugees, Korean- and
+# Arabic-influenced English, formal letters, several short lines, one-line replies; 25 rows dropped) was
+# written at the start of that round and has never been measured or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -218,10 +236,12 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentieth.csv",
     "crisis_messages_twentyfirst.csv",
     "crisis_messages_twentysecond.csv",
+    "crisis_messages_twentythird.csv",
+    "crisis_messages_twentyfourth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_twentythird_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_twentyfifth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
