@@ -95,6 +95,8 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("not gonna be here for the follow up anyway", "first_person_intent"),
         ("about to yeet myself off the bridge fr", "explicit_intent"),
         ("on my lunch, up on the roof, been looking over the edge for an hour", "first_person_intent"),
+        ("ok. that's it from me. please don't look for me", "first_person_intent"),
+        ("dont try to find me, its better this way", "first_person_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -221,6 +223,9 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I can't go on break until the lunch rush is over, can we talk at 2?",
         "my last text from this number, new phone tomorrow",
         "won't be around for a while, I'm heading offshore next week",
+        "don't look for me at the front desk, I'll wait in the car",
+        "there's no way out of this car loan, can I pay for the consult in installments?",
+        "I can't go on waiting on hold every time I call my insurance",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -287,6 +292,10 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "moving to a better place, I won't be here much longer. thanks for everything",
         # Family history is grief only when the close person died: "my son wants to die by suicide" is a crisis.
         "my son wants to die by suicide",
+        # A past cue dates what it stands beside; a wish in the present tense is about now.
+        "I tried to kill myself in 2019 and I want to die",
+        "I overdosed back in 2016 and I wish I was dead",
+        "I tried to end it years ago and I don't want to live",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
@@ -357,6 +366,10 @@ def test_taking_all_of_a_days_medication_is_not_an_overdose(nlp: Language) -> No
         ("had to end task on the browser, did my form save", "end task"),
         # An absence with a reason, which the classifier learnt from farewells.
         ("I won't be here next Friday, I'm on a work trip", "n't be here"),
+        # A past the message leaves behind, which the intake asks about.
+        ("tried to end it back in 2012, so glad it didn't work. life is good now", "tried to end it"),
+        ("the portal says my account does not exist", "account does not exist"),
+        ("I'll be gone for the next two weeks, can we start after that?", "gone for the next"),
     ],
 )
 def test_everyday_senses_are_marked_for_the_classifier(nlp: Language, text: str, everyday: str) -> None:
@@ -364,3 +377,7 @@ def test_everyday_senses_are_marked_for_the_classifier(nlp: Language, text: str,
     marked = [doc[i].text for i in sorted(everyday_tokens(doc))]
     assert " ".join(marked) == everyday
     assert not crisis_spans(doc)
+
+
+def test_a_wish_told_in_the_past_tense_stays_in_the_past(nlp: Language) -> None:
+    assert groups(nlp, "in 2015 I wanted to die, but I got help and I'm well") == set()

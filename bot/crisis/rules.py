@@ -143,6 +143,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "item_clause_breaks": [str(w).lower() for w in data["item_clause_breaks"]],
         "clause_breaks": [str(w).lower() for w in data["clause_breaks"]],
         "present_copulas": [str(w).lower() for w in data["present_copulas"]],
+        "present_forms": [str(w).lower() for w in data["present_forms"]],
         "coordinators": [str(w).lower() for w in data["coordinators"]],
         "resolved_states": words("resolved_states"),
         "past_year_min_age": int(data["past_year_min_age"]),
@@ -200,6 +201,9 @@ class CrisisMatcher:
         # An absence with a reason is everyday in the same way, so the classifier also reads "I won't be here
         # Monday, I'm out of town" without "won't be here", which it learnt from farewells.
         ordinary += [(span.start, span.end) for span in matches if self._away_for_a_reason(doc, span)]
+        # A crisis phrase dated in the past, in a message with nothing said of now ("tried to end it back in 2015,
+        # glad it didn't work. life is good now"), is history the intake asks for: the classifier reads it without.
+        ordinary += [(span.start, span.end) for span in matches if self._in_the_past(doc, span)]
         doc.spans[EVERYDAY_KEY] = [Span(doc, start, end, label=EVERYDAY_KEY) for start, end in ordinary]
         doc.spans[SPAN_KEY] = [
             span
@@ -230,7 +234,7 @@ class CrisisMatcher:
             return False
         if self._names_an_item(doc, span):
             return False
-        if self._about_the_past(doc, sentence):
+        if self._in_the_past(doc, span):
             return False
         if group.person == "first" and self._about_the_topic(sentence, span):
             return False
@@ -348,6 +352,16 @@ class CrisisMatcher:
         if start == 0 or doc[start - 1].lower_ not in self.words["answer_verbs"]:
             return True
         return not any(t.lower_ in self.words["hypothetical_openers"] for t in doc[max(0, start - 4) : start - 1])
+
+    def _in_the_past(self, doc: Doc, span: Span) -> bool:
+        return self._about_the_past(doc, _sentence(doc, span)) and not self._said_in_the_present(doc, span)
+
+    def _said_in_the_present(self, doc: Doc, span: Span) -> bool:
+        """ "I tried to kill myself in 2019 and I want to die": a wish in the present tense is about now, whatever the sentence dates."""
+        lead = span[0]
+        if self._negation(lead) and span.start > 0:
+            lead = doc[span.start - 1]
+        return lead.lower_ in self.words["present_forms"]
 
     def _about_the_past(self, doc: Doc, sentence: Span) -> bool:
         own_sentence = self.words["own_sentence_present_cues"]
