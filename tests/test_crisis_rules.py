@@ -97,6 +97,9 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("on my lunch, up on the roof, been looking over the edge for an hour", "first_person_intent"),
         ("ok. that's it from me. please don't look for me", "first_person_intent"),
         ("dont try to find me, its better this way", "first_person_intent"),
+        # An item answered yes is the writer's own answer, with or without an "I".
+        ("The self-harm question, over the last month: yes. Three days ago.", "first_person_intent"),
+        ("re: the item about suicide attempts in the past year - yes. last sunday", "recent_attempt"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -226,6 +229,10 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "don't look for me at the front desk, I'll wait in the car",
         "there's no way out of this car loan, can I pay for the consult in installments?",
         "I can't go on waiting on hold every time I call my insurance",
+        "sorry if my last message looked weird, voice typing",
+        "I won't be around next week, I'm headed to Denver for a tournament",
+        "Suicidal thoughts: yes, at 17. I'm 40. Currently none.",
+        "Anxious yes, suicidal no. Does ketamine help anxiety?",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -296,6 +303,9 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "I tried to kill myself in 2019 and I want to die",
         "I overdosed back in 2016 and I wish I was dead",
         "I tried to end it years ago and I don't want to live",
+        # A look-alike for a message's tone does not reach past the end of its sentence.
+        "this is my last message. sounds dramatic, I know",
+        "this is my last message. look after mom for me",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
@@ -370,6 +380,7 @@ def test_taking_all_of_a_days_medication_is_not_an_overdose(nlp: Language) -> No
         ("tried to end it back in 2012, so glad it didn't work. life is good now", "tried to end it"),
         ("the portal says my account does not exist", "account does not exist"),
         ("I'll be gone for the next two weeks, can we start after that?", "gone for the next"),
+        ("my houseplants are dead to me", "are dead to me"),
     ],
 )
 def test_everyday_senses_are_marked_for_the_classifier(nlp: Language, text: str, everyday: str) -> None:

@@ -226,7 +226,7 @@ class CrisisMatcher:
         lowers = {t.lower_ for t in sentence}
         first = bool(lowers & self.words["first_person"])
         close = any(self._someone_close(sentence, t) for t in sentence)
-        if group.person == "first" and not (first or self._subject_dropped(doc, span, sentence)):
+        if group.person == "first" and not (first or self._subject_dropped(doc, span, sentence) or self._answered(sentence)):
             return False
         if group.person == "third" and not close:
             return False
@@ -346,6 +346,20 @@ class CrisisMatcher:
         norms = [t._.cnorm for t in doc]
         reason = any(_contains(norms, cue) for cue in self.compiled["away_reasons"])
         return reason and not any(_contains(norms, cue) for cue in self.compiled["finality_cues"])
+
+    def _answered(self, sentence: Span) -> bool:
+        """An item answered yes is the writer's own answer: "The question 'any suicide attempts in the last 12 months' - yes."
+
+        Not in a question, and not beside a "no", which may be the item's answer: "Depressed yes, suicidal no."
+        """
+        if sentence.text.rstrip().endswith("?") or any(self._negation(t) for t in sentence):
+            return False
+        norms = [t._.cnorm for t in sentence]
+        return any(
+            self._affirmed(sentence.doc, sentence.start + start)
+            for affirmation in self.compiled["affirmations"]
+            for start in _starts(norms, affirmation)
+        )
 
     def _affirmed(self, doc: Doc, start: int) -> bool:
         """An affirmation given, not asked about: "if I answer yes" and "will saying yes mean..." give none."""
