@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Twenty-four generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Twenty-six generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -207,11 +207,28 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # false alarms led to rules for "yeet", an edge looked over, breaks and leave, a last text from a number,
 # work offshore and "years out from". Three of its rows were quoted in its writer's report before that
 # measurement (not tuned on).
-# The twenty-fifth (`SEALED_CRISIS_SETS`; hospice volunteers, merchant sailors, bakers, wind-turbine technicians,
-# school bus drivers, zookeepers, people living alone, Crohn's and lupus, recovery from bulimia, parole, K-pop
-# and anime fans, competitive gamers, birdwatchers, adoptive parents, ALS carers, refugees, Korean- and
-# Arabic-influenced English, formal letters, several short lines, one-line replies; 25 rows dropped) was
-# written at the start of that round and has never been measured or read: the next round measures it first.
+# The twenty-fifth ("twentyfifth", same rules for its writer; hospice volunteers, merchant sailors, bakers,
+# wind-turbine technicians, school bus drivers, zookeepers, people living alone, Crohn's and lupus, recovery from
+# bulimia, parole, K-pop and anime fans, competitive gamers, birdwatchers, adoptive parents, ALS carers, refugees,
+# Korean- and Arabic-influenced English, formal letters, several short lines, one-line replies; 25 rows dropped)
+# was written at the start of that round and first measured at the start of the next (2026-12-07: recall 0.978,
+# explicit 0.966 (ligature marks "from last month" and "before i try again"), false-positive rate 0.073), then
+# read. The twenty-sixth ("twentysixth", same rules for its writer; travel nurses, ski-lift operators, divers,
+# violin teachers, forklift and night rideshare drivers, kidney disease and Parkinson's, carers of adults with
+# Down syndrome, bereaved twins, student pilots, church musicians, deckhands, security analysts, comedians, night
+# auditors, NICU parents, people just out of jail, rodeo riders, stroke survivors, German- and Russian-influenced
+# English, numbered lists, signed and dictated messages; 12 rows dropped) was written at the start of that round
+# and first measured after its first changes (rules for a wish said in the present beside a past cue, a past
+# read without its crisis words, "don't look for me", everyday senses, 20 training examples for leaving a clinic
+# for an ordinary reason): recall 0.989, explicit 0.967 (a yes to the intake's attempt item, "10 days ago",
+# told without an "I"), false-positive rate 0.061; the model and rules from before the round gave 0.989, 0.967
+# and 0.088. Then it was read: its miss led to a rule for an item answered yes.
+# The twenty-seventh (`SEALED_CRISIS_SETS`; cattle ranchers, crossing guards, sommeliers, subway operators, court
+# stenographers, sickle cell disease, tinnitus, transplant recipients, parents of teens in detention, hospice
+# chaplains, delivery riders, retired police, cyclists, translators, cruise-ship crew, eating-disorder recovery,
+# widowed grandparents, Polish- and Japanese-influenced and Caribbean English, capitals, formal letters, one
+# word at a time, emojis; 9 rows dropped) was written during that round and has never been measured or read:
+# the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -238,10 +255,12 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentysecond.csv",
     "crisis_messages_twentythird.csv",
     "crisis_messages_twentyfourth.csv",
+    "crisis_messages_twentyfifth.csv",
+    "crisis_messages_twentysixth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_twentyfifth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_twentyseventh_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
