@@ -16,6 +16,9 @@ from tests.conftest import Assistant, new_sender, texts
         ("will insurance pay for spravato", "spravato_insurance"),
         ("is ketamine addictive", "addiction_risk"),
         ("how many treatments will i need", "number_of_treatments"),
+        # An absence or a loss with a reason, asked about as scheduling: not small talk, and not a crisis.
+        ("won't be here Thursday, out of town. can I reschedule?", "cancellation_policy"),
+        ("my uncle passed and the funeral is the same day as my infusion, can I reschedule?", "cancellation_policy"),
     ],
 )
 def test_faq_is_answered_from_its_entry_and_the_entry_is_recorded(assistant: Assistant, question: str, entry: str) -> None:
