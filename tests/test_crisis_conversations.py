@@ -117,6 +117,15 @@ def test_the_assistant_stays_after_a_crisis(assistant: Assistant) -> None:
     assert "988" in later, "after a crisis, answers keep the crisis line visible"
 
 
+@pytest.mark.parametrize("message", ["are you still there?", "hello?", "what's the weather like tomorrow"])
+def test_small_talk_after_a_crisis_gets_the_assistant_staying_not_an_everyday_reply(assistant: Assistant, message: str) -> None:
+    sender = new_sender()
+    assert_crisis_reply(assistant.send("bye. please don't look for me", sender))
+    text = texts(assistant.send(message, sender))
+    assert "still here" in text and "safe right now" in text and "988" in text
+    assert "741741" in text and "911" in text
+
+
 def test_not_safe_gets_emergency_instructions(assistant: Assistant) -> None:
     sender = new_sender()
     assistant.send("I want to end my life", sender)
