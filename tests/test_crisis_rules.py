@@ -100,6 +100,14 @@ def groups(nlp: Language, text: str) -> set[str]:
         # An item answered yes is the writer's own answer, with or without an "I".
         ("The self-harm question, over the last month: yes. Three days ago.", "first_person_intent"),
         ("re: the item about suicide attempts in the past year - yes. last sunday", "recent_attempt"),
+        # Over a ship's rail, fresh cuts where they are hidden, a whole supply of medication taken at once.
+        ("docked till friday. friday night i'm going over the railing", "first_person_intent"),
+        ("thinking about jumping overboard on the ferry home", "explicit_intent"),
+        ("new cuts on my wrist again, i hide them under my watch", "first_person_intent"),
+        ("gonna take all my meds at once after my shift", "first_person_intent"),
+        ("planning to take all my sertraline tonight", "first_person_intent"),
+        ("goin 2 tak all my pils", "first_person_intent"),
+        ("I took all of my meds this afternoon on purpose", "recent_attempt"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -233,6 +241,14 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I won't be around next week, I'm headed to Denver for a tournament",
         "Suicidal thoughts: yes, at 17. I'm 40. Currently none.",
         "Anxious yes, suicidal no. Does ketamine help anxiety?",
+        # Spent, not dead; pills hard to swallow; a no that covers both items; a past that ends its clause or a school.
+        "I was dead by the end of the hike. Can I exercise after an infusion?",
+        "I have trouble swallowing pills, is Spravato a spray?",
+        "I have no thoughts of harming myself or ending my life.",
+        "Will it count against me if I've had suicidal thoughts in the past?",
+        "I tried to kill myself when I was a student. I've been well for twenty years.",
+        "attempted suicide at 15, I'm 40, not an issue anymore",
+        "I take all my meds at night before bed",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -306,6 +322,11 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         # A look-alike for a message's tone does not reach past the end of its sentence.
         "this is my last message. sounds dramatic, I know",
         "this is my last message. look after mom for me",
+        # "In the past" followed by a stretch of time is now; "was" is past only for being spent.
+        "i've had suicidal thoughts in the past few days",
+        "i've been suicidal in the past week",
+        "in the past i tried to kill myself and lately i want to again",
+        "i will be dead by sunday",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:

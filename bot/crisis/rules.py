@@ -75,6 +75,8 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
                 tokens.append({"_": {"cnorm": {"IN": lists[part[1:-1]]}}})
             elif _ENTITY.fullmatch(part):
                 tokens.append({"ENT_TYPE": part[1:-1]})
+            elif part.startswith("="):
+                tokens.append({"LOWER": part[1:].lower()})
             else:
                 tokens.extend({"_": {"cnorm": n}} for n in norm(part))
         return tokens
@@ -123,6 +125,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "topic_openers": words("topic_openers"),
         "contrasts": words("contrasts"),
         "past_cues": sequences("past_cues"),
+        "open_past_cues": sequences("open_past_cues"),
         "past_age_cues": sequences("past_age_cues"),
         "age_then_cues": sequences("age_then_cues"),
         "age_then_min": int(data["age_then_min"]),
@@ -386,6 +389,7 @@ class CrisisMatcher:
     def _has_past_cue(self, sentence: Span) -> bool:
         return (
             any(self._past_cue_in(sentence, cue) for cue in self.compiled["past_cues"])
+            or any(self._open_past_cue_in(sentence, cue) for cue in self.compiled["open_past_cues"])
             or any(self._past_year(t) for t in sentence)
             or any(self._past_age(sentence, cue) for cue in self.compiled["past_age_cues"])
             or self._age_then(sentence)
@@ -408,6 +412,13 @@ class CrisisMatcher:
 
     def _past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
         return any(self._cue_ends(sentence, cue))
+
+    def _open_past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
+        """The cue ends its clause: "suicidal thoughts in the past?", but "in the past few days" is now."""
+        breaks = self.words["clause_breaks"]
+        return any(
+            end == len(sentence) or sentence[end].is_punct or sentence[end].lower_ in breaks for end in self._cue_ends(sentence, cue)
+        )
 
     def _past_age(self, sentence: Span, cue: list[str]) -> bool:
         """The cue followed by an age: "when I was 19", "at age fifteen"."""
