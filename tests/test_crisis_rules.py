@@ -108,6 +108,7 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("planning to take all my sertraline tonight", "first_person_intent"),
         ("goin 2 tak all my pils", "first_person_intent"),
         ("I took all of my meds this afternoon on purpose", "recent_attempt"),
+        ("giving it till march and then i'm done living", "first_person_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -249,6 +250,8 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I tried to kill myself when I was a student. I've been well for twenty years.",
         "attempted suicide at 15, I'm 40, not an issue anymore",
         "I take all my meds at night before bed",
+        "the pain wears me out but ending things has never crossed my mind",
+        "I'm done living in this city, can I transfer my records?",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -327,6 +330,7 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "i've been suicidal in the past week",
         "in the past i tried to kill myself and lately i want to again",
         "i will be dead by sunday",
+        "suicide never crossed my mind until this month",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
