@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Twenty-six generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Twenty-seven generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -223,12 +223,23 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # for an ordinary reason): recall 0.989, explicit 0.967 (a yes to the intake's attempt item, "10 days ago",
 # told without an "I"), false-positive rate 0.061; the model and rules from before the round gave 0.989, 0.967
 # and 0.088. Then it was read: its miss led to a rule for an item answered yes.
-# The twenty-seventh (`SEALED_CRISIS_SETS`; cattle ranchers, crossing guards, sommeliers, subway operators, court
-# stenographers, sickle cell disease, tinnitus, transplant recipients, parents of teens in detention, hospice
-# chaplains, delivery riders, retired police, cyclists, translators, cruise-ship crew, eating-disorder recovery,
-# widowed grandparents, Polish- and Japanese-influenced and Caribbean English, capitals, formal letters, one
-# word at a time, emojis; 9 rows dropped) was written during that round and has never been measured or read:
-# the next round measures it first.
+# The twenty-seventh ("twentyseventh", same rules for its writer; cattle ranchers, crossing guards, sommeliers, subway
+# operators, court stenographers, sickle cell disease, tinnitus, transplant recipients, parents of teens in
+# detention, hospice chaplains, delivery riders, retired police, cyclists, translators, cruise-ship crew,
+# eating-disorder recovery, widowed grandparents, Polish- and Japanese-influenced and Caribbean English, capitals,
+# formal letters, one word at a time, emojis; 9 rows dropped) was written during that round and first measured at
+# the start of the next (2026-12-07, the model and rules of 1b0d304: recall 0.947, explicit 0.966 (going over a
+# ship's rail at night), false-positive rate 0.124), then read: its misses and false alarms led to rules for a
+# ship's rail, fresh cuts, medication taken all at once, "done living", "in the past" at a clause's end, a
+# student's years, "was dead by" and a denial of both screening items, and to 30 training examples (time away,
+# dark idioms about children and food, a witness's aftermath, farewells that name no death).
+# The twenty-eighth (`SEALED_CRISIS_SETS`; beekeepers, ferry and lighthouse crews, tattoo artists, nursing-home
+# aides, librarians, plumbers, wildland firefighters, air-traffic controllers, dental hygienists, graduate
+# students in labs, veterinarians, farmers in drought, migraine, endometriosis and multiple sclerosis, Deaf
+# writers, Spanish-, Hindi- and Tagalog-influenced English, gambling debt, postpartum parents, military spouses,
+# the newly divorced, LGBTQ+ teenagers, widowers, replies to "are you safe right now?", quoted intake items; 12
+# rows dropped) was written at the start of that round and has never been measured or read: the next round
+# measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -257,10 +268,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentyfourth.csv",
     "crisis_messages_twentyfifth.csv",
     "crisis_messages_twentysixth.csv",
+    "crisis_messages_twentyseventh.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_twentyseventh_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_twentyeighth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
