@@ -19,6 +19,9 @@ from tests.conftest import Assistant, new_sender, texts
         # An absence or a loss with a reason, asked about as scheduling: not small talk, and not a crisis.
         ("won't be here Thursday, out of town. can I reschedule?", "cancellation_policy"),
         ("my uncle passed and the funeral is the same day as my infusion, can I reschedule?", "cancellation_policy"),
+        # A dark idiom around a clinic question: the question's answer, not small talk.
+        ("that lasagna was to die for. can I eat before my infusion tomorrow?", "preparing_food"),
+        ("the baby is going to be the death of me. do you take Blue Cross?", "insurance_coverage"),
     ],
 )
 def test_faq_is_answered_from_its_entry_and_the_entry_is_recorded(assistant: Assistant, question: str, entry: str) -> None:
