@@ -102,7 +102,7 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("re: the item about suicide attempts in the past year - yes. last sunday", "recent_attempt"),
         # Over a ship's rail, fresh cuts where they are hidden, a whole supply of medication taken at once.
         ("docked till friday. friday night i'm going over the railing", "first_person_intent"),
-        ("thinking about jumping overboard on the ferry home", "explicit_intent"),
+        ("thinking about throwing myself overboard on the ferry home", "explicit_intent"),
         ("new cuts on my wrist again, i hide them under my watch", "first_person_intent"),
         ("gonna take all my meds at once after my shift", "first_person_intent"),
         ("planning to take all my sertraline tonight", "first_person_intent"),
@@ -249,7 +249,10 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "Will it count against me if I've had suicidal thoughts in the past?",
         "I tried to kill myself when I was a student. I've been well for twenty years.",
         "attempted suicide at 15, I'm 40, not an issue anymore",
-        "I take all my meds at night before bed",
+        "I take all my pills at night before bed",
+        # Jumping over a rail or overboard is also how people cross a fence or go for a swim.
+        "the kids jumped overboard for a swim at the sandbar",
+        "I jumped over the railing to get to the platform on time",
         "the pain wears me out but ending things has never crossed my mind",
         "I'm done living in this city, can I transfer my records?",
     ],
