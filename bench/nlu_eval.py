@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Twenty-seven generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Twenty-eight generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -233,13 +233,21 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # ship's rail, fresh cuts, medication taken all at once, "done living", "in the past" at a clause's end, a
 # student's years, "was dead by" and a denial of both screening items, and to 30 training examples (time away,
 # dark idioms about children and food, a witness's aftermath, farewells that name no death).
-# The twenty-eighth (`SEALED_CRISIS_SETS`; beekeepers, ferry and lighthouse crews, tattoo artists, nursing-home
+# The twenty-eighth ("twentyeighth", same rules for its writer; beekeepers, ferry and lighthouse crews, tattoo artists, nursing-home
 # aides, librarians, plumbers, wildland firefighters, air-traffic controllers, dental hygienists, graduate
 # students in labs, veterinarians, farmers in drought, migraine, endometriosis and multiple sclerosis, Deaf
 # writers, Spanish-, Hindi- and Tagalog-influenced English, gambling debt, postpartum parents, military spouses,
 # the newly divorced, LGBTQ+ teenagers, widowers, replies to "are you safe right now?", quoted intake items; 12
-# rows dropped) was written at the start of that round and has never been measured or read: the next round
-# measures it first.
+# rows dropped) was written at the start of that round and sealed, but during that round's review its texts were
+# printed by mistake (a rule-firing check that read every file in bench/data) before it was ever measured. Nothing
+# was tuned on it. Its first measurement, right after (7a24c04): recall 0.967, explicit 1.000, false-positive rate
+# 0.044; it is no longer a blind set.
+# The twenty-ninth (`SEALED_CRISIS_SETS`; sheet-metal workers, midwives, court clerks, long-haul pilots, ice-road
+# truckers, pharmacists, foster teens ageing out, rugby players, park rangers, call-centre staff, POTS, lupus,
+# Crohn's and long COVID, carers of parents with dementia, Somali-, Ukrainian- and Brazilian-influenced English,
+# crypto losses, widows in their 30s, answers to "what brings you here?", chat replies quoted back; 10 rows
+# dropped) was written at the end of that round and has never been measured or read: the next round measures it
+# first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -269,10 +277,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentyfifth.csv",
     "crisis_messages_twentysixth.csv",
     "crisis_messages_twentyseventh.csv",
+    "crisis_messages_twentyeighth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_twentyeighth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_twentyninth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
