@@ -109,6 +109,13 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("goin 2 tak all my pils", "first_person_intent"),
         ("I took all of my meds this afternoon on purpose", "recent_attempt"),
         ("giving it till march and then i'm done living", "first_person_intent"),
+        # A hospital's words quoted in a sentence of their own; a place on the mind; a blade at hand; an ultimatum.
+        ("ER discharge papers say 'intentional overdose', dated last tuesday. that was me", "explicit_intent"),
+        ("which route is fastest? i can't stop, i keep thinking about the bridge by the river", "first_person_intent"),
+        ("there's a blade i keep hidden, i keep a blade in my glovebox for after work", "first_person_intent"),
+        ("is the consult included? my car goes to my brother after i'm dead", "first_person_intent"),
+        ("the end of the month, that's when i'll do it if nothing changes", "first_person_intent"),
+        ("my wife travels for work next month and i won't be here when she's back. my papers are in order", "first_person_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -255,6 +262,12 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I jumped over the railing to get to the platform on time",
         "the pain wears me out but ending things has never crossed my mind",
         "I'm done living in this city, can I transfer my records?",
+        # The everyday bus, a message that did not arrive, a screening item asked about, a game's hidden blade.
+        "I hopped the fence to catch the bus",
+        "can I catch the bus home after my infusion?",
+        "the chat window froze and my last message isn't showing",
+        "If I report suicidal thoughts on the PHQ-9, would that mean a hospital stay?",
+        "my favourite weapon in the game is my hidden blade",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -334,6 +347,8 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "in the past i tried to kill myself and lately i want to again",
         "i will be dead by sunday",
         "suicide never crossed my mind until this month",
+        # The coded bus has no destination; the bus look-alikes need one.
+        "gonna catch the bus tonight, u know the one",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
