@@ -116,6 +116,14 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("is the consult included? my car goes to my brother after i'm dead", "first_person_intent"),
         ("the end of the month, that's when i'll do it if nothing changes", "first_person_intent"),
         ("my wife travels for work next month and i won't be here when she's back. my papers are in order", "first_person_intent"),
+        # A negation in an "if" clause does not reach the "I" that opens the next one; a way, a date, pills laid out.
+        ("if the infusions don't work I'll kill myself", "explicit_intent"),
+        ("if spravato doesn't work I'm going to end it", "first_person_intent"),
+        ("if this doesn't work I've got a plan for after", "first_person_intent"),
+        ("not doing another winter. honestly, i already have a way.", "first_person_intent"),
+        ("i have a date picked. friday", "first_person_intent"),
+        ("i have the pills out on the table", "first_person_intent"),
+        ("i keep hoping i'll get sick and just die", "first_person_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -268,6 +276,11 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "the chat window froze and my last message isn't showing",
         "If I report suicidal thoughts on the PHQ-9, would that mean a hospital stay?",
         "my favourite weapon in the game is my hidden blade",
+        "I already have a way to get home after the infusion",
+        "I need a plan for after my infusion, who can drive me?",
+        "I have a date picked for my consult",
+        "I don't think I'll ever kill myself",
+        "there's no way I'd hurt myself",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:

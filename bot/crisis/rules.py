@@ -121,6 +121,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "worry_denials": sequences("worry_denials"),
         "denial_adverbs": words("denial_adverbs"),
         "first_person_subjects": [str(w).lower() for w in data["first_person_subjects"]],
+        "subject_helpers": [str(w).lower() for w in data["subject_helpers"]],
         "dropped_subject_leads": words("dropped_subject_leads"),
         "topic_openers": words("topic_openers"),
         "contrasts": words("contrasts"),
@@ -263,13 +264,16 @@ class CrisisMatcher:
     def _negated(self, doc: Doc, span: Span) -> bool:
         breaks = self.words["clause_breaks"]
         sentence_start = _sentence(doc, span).start
+        subject = span.start - 1
+        while subject > sentence_start and doc[subject].lower_ in self.words["subject_helpers"]:
+            subject -= 1
+        if subject >= sentence_start and self._new_subject(doc, doc[subject], sentence_start):
+            return False
         counted = 0
         for i in range(span.start - 1, max(sentence_start, span.start - 8) - 1, -1):
             token = doc[i]
             coordinated = i == span.start - 1 and token.lower_ in self.words["coordinators"]
             if (token.lower_ in breaks or token._.cnorm in breaks) and not coordinated:
-                return False
-            if i == span.start - 1 and self._new_subject(doc, token, sentence_start):
                 return False
             if self._negation(token):
                 following = doc[i + 1]._.cnorm if i + 1 < len(doc) else ""
@@ -280,7 +284,9 @@ class CrisisMatcher:
         return False
 
     def _new_subject(self, doc: Doc, token: Token, sentence_start: int) -> bool:
-        """An "I" that opens a new clause: "I don't want treatment I want to be dead", not "don't think I want to die"."""
+        """An "I" that opens a new clause: "I don't want treatment I want to be dead", "if this doesn't work I'll end it",
+        not "don't think I want to die".
+        """
         if token.lower_ not in self.words["first_person_subjects"] or token.i <= sentence_start:
             return False
         before = doc[token.i - 1]
