@@ -106,6 +106,13 @@ def test_only_crisis_turns_become_alerts_and_they_carry_no_message_text() -> Non
     assert "Jane" not in json.dumps(row) and "555" not in json.dumps(row)
 
 
+def test_saying_not_safe_is_an_alert_too() -> None:
+    """"I'm not safe" as a first message gets the urgent reply; staff must hear of it like a crisis turn."""
+    not_safe = {**crisis_event(), "parse_data": {"intent": {"name": "crisis_not_safe"}, "entities": []}}
+    row = alert_from_event(not_safe, 5.0)
+    assert row is not None and row["detector"] == "not_safe" and row["sender_id"] == "conv-1"
+
+
 def test_broker_never_raises_and_spools_when_the_database_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.alerts import broker
 

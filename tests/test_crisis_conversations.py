@@ -133,6 +133,14 @@ def test_not_safe_gets_emergency_instructions(assistant: Assistant) -> None:
     assert "911" in text and "988" in text
 
 
+def test_not_safe_as_a_first_message_is_recorded_as_an_escalation(assistant: Assistant) -> None:
+    sender = new_sender()
+    text = texts(assistant.send("I'm not safe right now", sender))
+    assert "911" in text and "988" in text
+    assert assistant.slot(sender, "crisis_detected") is True, "staff tools and alerts read this slot"
+    assert "still here" in texts(assistant.send("are you still there?", sender))
+
+
 def test_a_second_crisis_message_gets_the_resources_again(assistant: Assistant) -> None:
     sender = new_sender()
     assistant.send("I want to end it all", sender)

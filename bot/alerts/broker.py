@@ -13,7 +13,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import storage
-from bot.crisis import CRISIS_INTENT, SIGNAL_ENTITY
+from bot.crisis import CRISIS_INTENT, NOT_SAFE_INTENT, SIGNAL_ENTITY
 from bot.settings import VAR_DIR
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ SPOOL_FILE = VAR_DIR / "alert-spool.jsonl"
 
 
 def alert_from_event(event: dict[str, Any], now: float) -> dict[str, Any] | None:
-    """The outbox row for a user turn the crisis detector flagged, else None.
+    """The outbox row for a user turn the crisis detector flagged, or that said "I'm not safe", else None.
 
     Only ids and labels go in: the alert links to the conversation, it never
     carries what the person wrote.
@@ -29,9 +29,10 @@ def alert_from_event(event: dict[str, Any], now: float) -> dict[str, Any] | None
     if event.get("event") != "user":
         return None
     parse_data = event.get("parse_data") or {}
-    if (parse_data.get("intent") or {}).get("name") != CRISIS_INTENT:
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent not in {CRISIS_INTENT, NOT_SAFE_INTENT}:
         return None
-    detector = next(
+    detector = "not_safe" if intent == NOT_SAFE_INTENT else next(
         (e.get("value") for e in parse_data.get("entities") or [] if e.get("entity") == SIGNAL_ENTITY), "intent"
     )
     return {

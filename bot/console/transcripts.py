@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.crisis import CRISIS_INTENT
+from bot.crisis import CRISIS_INTENT, NOT_SAFE_INTENT
 
 # Rasa's table, described here only to query it; it is never created from this metadata.
 events = sa.Table(
@@ -75,7 +75,7 @@ def _turn(row: dict[str, Any]) -> Turn | None:
             text=data.get("text") or "",
             channel=data.get("input_channel"),
             intent=row["intent_name"],
-            crisis=row["intent_name"] == CRISIS_INTENT,
+            crisis=row["intent_name"] in {CRISIS_INTENT, NOT_SAFE_INTENT},
         )
     if kind == "bot":
         staff = metadata.get(STAFF_METADATA_KEY)

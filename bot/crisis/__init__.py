@@ -3,3 +3,5 @@ channels, the action server and the staff console can use them without loading s
 
 CRISIS_INTENT = "crisis_disclosure"
 SIGNAL_ENTITY = "crisis_signal"
+# "I'm not safe": the dialogue answers it with the urgent reply, and it is an escalation like a crisis turn.
+NOT_SAFE_INTENT = "crisis_not_safe"

@@ -26,11 +26,10 @@ from enum import Enum
 
 from spacy.tokens import Doc
 
-from bot.crisis import CRISIS_INTENT
+from bot.crisis import CRISIS_INTENT, NOT_SAFE_INTENT
 from bot.crisis.rules import crisis_spans
 from bot.intake.answers import looks_like_question
 
-UNSAFE_INTENT = "crisis_not_safe"
 # Intents that Rasa's rules answer when the form steps aside.
 DIGRESSION_INTENTS = frozenset(
     {
@@ -80,7 +79,7 @@ def triage(
         return Turn.CRISIS
     payload = text.strip().startswith("/")  # a button that carries an intent, never an answer
     strict_answer = answered and kind in STRICT_KINDS and not payload
-    if intent == UNSAFE_INTENT and confidence >= SURE and not strict_answer:
+    if intent == NOT_SAFE_INTENT and confidence >= SURE and not strict_answer:
         return Turn.UNSAFE
     if correction and not payload:
         return Turn.CORRECTION
