@@ -22,6 +22,9 @@ from tests.conftest import Assistant, new_sender, texts
         # A dark idiom around a clinic question: the question's answer, not small talk.
         ("that lasagna was to die for. can I eat before my infusion tomorrow?", "preparing_food"),
         ("the baby is going to be the death of me. do you take Blue Cross?", "insurance_coverage"),
+        # A denial with a question beside it: the question is answered, not only the denial acknowledged.
+        ("I have no thoughts of harming myself or ending my life. How many infusions would I need?", "number_of_treatments"),
+        ("I'm not suicidal, just worn out. How much does an IV infusion cost?", "cost_iv"),
     ],
 )
 def test_faq_is_answered_from_its_entry_and_the_entry_is_recorded(assistant: Assistant, question: str, entry: str) -> None:

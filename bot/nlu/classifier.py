@@ -51,6 +51,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
+from spacy.tokens import Doc
 
 from bot.crisis import CRISIS_INTENT
 from bot.crisis.rules import everyday_tokens
@@ -59,6 +60,7 @@ from bot.nlu.sentence_encoder import SentenceEncoder
 RETRIEVAL_INTENT = "faq"
 FALLBACK_INTENT = "nlu_fallback"
 FAQ_PREFIX = RETRIEVAL_INTENT + "/"
+DENIAL_INTENT = "deny_crisis"
 # The intent ranking of the TF-IDF-only model, read by the crisis detector (see `train`).
 TFIDF_RANKING_KEY = "tfidf_intent_ranking"
 
@@ -79,6 +81,35 @@ def _text(message: Message, skip: frozenset[int] = frozenset()) -> str:
 
 def _crisis_confidence(ranking: list[dict[str, Any]]) -> float:
     return next((r["confidence"] for r in ranking if r["name"] == CRISIS_INTENT), 0.0)
+
+
+def _intents(classes: list[str], probabilities: np.ndarray) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """Intents by probability (the knowledge-base entries summed into one `faq`), and the entries themselves."""
+    intents: dict[str, float] = {}
+    topics: list[tuple[str, float]] = []
+    for label, p in zip(classes, probabilities, strict=True):
+        intent = RETRIEVAL_INTENT if label.startswith(FAQ_PREFIX) else label
+        intents[intent] = intents.get(intent, 0.0) + float(p)
+        if label.startswith(FAQ_PREFIX):
+            topics.append((label[len(FAQ_PREFIX) :], float(p)))
+    return sorted(intents.items(), key=lambda item: item[1], reverse=True), topics
+
+
+def _questions_beside(message: Message) -> Message | None:
+    """The questions of a message that also says something else, as a message of their own.
+
+    "I have no thoughts of harming myself. How long is an infusion?" reads as a denial as a whole, and the denial's
+    reply would leave the question unanswered.
+    """
+    doc = message.get(SPACY_DOCS[TEXT])
+    if doc is None:
+        return None
+    sentences = list(doc.sents)
+    questions = [s for s in sentences if s.text.rstrip().endswith("?")]
+    if not questions or len(questions) == len(sentences):
+        return None
+    question_doc = Doc.from_docs([s.as_doc() for s in questions])
+    return Message(data={TEXT: question_doc.text, SPACY_DOCS[TEXT]: question_doc})
 
 
 @lru_cache(maxsize=1)
@@ -302,14 +333,20 @@ class ClinicIntentClassifier(GraphComponent):
             tfidf_readings.append(masked_tfidf)
             if masked[crisis] < probabilities[crisis]:
                 vector, tfidf, probabilities = masked_vector, masked_tfidf, masked
-        intents: dict[str, float] = {}
-        topics: list[tuple[str, float]] = []
-        for label, p in zip(classes, probabilities, strict=True):
-            intent = RETRIEVAL_INTENT if label.startswith(FAQ_PREFIX) else label
-            intents[intent] = intents.get(intent, 0.0) + float(p)
-            if label.startswith(FAQ_PREFIX):
-                topics.append((label[len(FAQ_PREFIX) :], float(p)))
-        ranking = sorted(intents.items(), key=lambda item: item[1], reverse=True)
+        ranking, topics = _intents(classes, probabilities)
+        asked = message
+        question = _questions_beside(message) if ranking[0][0] == DENIAL_INTENT else None
+        if question is not None:
+            # A denial with a question beside it ("I'm not suicidal. How much does it cost?") gets the question
+            # answered, as a question alone would be. The crisis reading never drops below the whole message's.
+            question_vector, question_tfidf = self._vectorize([question])
+            question_ranking, question_topics = _intents(classes, self.state["classifier"].predict_proba(question_vector)[0])
+            if question_ranking[0][0] == RETRIEVAL_INTENT:
+                crisis = max(dict(ranking).get(CRISIS_INTENT, 0.0), dict(question_ranking).get(CRISIS_INTENT, 0.0))
+                ranking = sorted(
+                    [(n, crisis if n == CRISIS_INTENT else c) for n, c in question_ranking], key=lambda item: item[1], reverse=True
+                )
+                vector, tfidf, topics, asked = question_vector, question_tfidf, question_topics, question
         message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking[:10]], add_to_output=True)
         if self.state.get("tfidf_classifier") is not None:
@@ -321,7 +358,7 @@ class ClinicIntentClassifier(GraphComponent):
                 embedding = vector[:, tfidf.shape[1] :].toarray()[0] / float(self.config["embedding_weight"])
                 if float((self.state["faq_embeddings"] @ embedding).max()) >= self.state["embedding_gate"]:
                     similarity = max(similarity, self.config["min_similarity"])
-            self._answer(message, sorted(topics, key=lambda item: item[1], reverse=True), similarity)
+            self._answer(message, sorted(topics, key=lambda item: item[1], reverse=True), similarity, asked)
 
     def _tfidf_ranking(self, tfidf: sp.csr_matrix) -> list[dict[str, Any]]:
         model = self.state["tfidf_classifier"]
@@ -332,7 +369,8 @@ class ClinicIntentClassifier(GraphComponent):
         ranking = sorted(intents.items(), key=lambda item: item[1], reverse=True)
         return [{"name": n, "confidence": c} for n, c in ranking[:10]]
 
-    def _answer(self, message: Message, topics: list[tuple[str, float]], similarity: float) -> None:
+    def _answer(self, message: Message, topics: list[tuple[str, float]], similarity: float, asked: Message) -> None:
+        """`asked` is the part of `message` that the answer is for: its words decide whether the answer is sure."""
         if similarity < self.config["min_similarity"]:
             message.set(INTENT, {"name": FALLBACK_INTENT, "confidence": 1.0 - similarity}, add_to_output=True)
             return
@@ -341,7 +379,7 @@ class ClinicIntentClassifier(GraphComponent):
         confident = (
             top_p >= self.config["answer_confidence"]
             and top_p - second_p >= self.config["answer_margin"]
-            and not self._has_unknown_word(message, top)
+            and not self._has_unknown_word(asked, top)
         )
         message.set(
             "response_selector",
