@@ -15,6 +15,7 @@ INTAKE_DOMAIN := $(wildcard bot/intake/*.yml) bot/intake/questions.py bot/intake
 	bot/intake/turns.py knowledge/clinic.yml
 WEBCHAT_JS := build/webchat/socket.io.min.js
 CHROMIUM := /usr/bin/chromium
+TRAINING_LIST := build/training-inputs.txt
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path $(FAQ)) $(FAQ) $(NLP) \
 	$(wildcard bot/nlu/*.py bot/crisis/*.py) $(INTAKE_DOMAIN)
 export PYTHONPATH := $(CURDIR)
@@ -24,7 +25,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 PYTHON310 := $(shell for p in python3.10 $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10*/bin/python3.10; do \
 	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: run test shell train build bench lint lock venv clean webchat chromium screenshot
+.PHONY: run test shell train build bench lint lock venv clean webchat chromium screenshot FORCE
 
 venv: $(STAMP)
 $(STAMP): requirements.lock
@@ -43,8 +44,16 @@ $(FAQ): $(STAMP) bot/knowledge.py $(wildcard knowledge/*.yml knowledge/entries/*
 
 build: $(NLP) $(FAQ)
 
+# The list of training inputs, rewritten only when it changes: a removed training file leaves every other input
+# older than the model, and the model must be retrained without it all the same.
+$(TRAINING_LIST): FORCE
+	@mkdir -p $(@D)
+	@echo '$(TRAINING_INPUTS)' | cmp -s - $@ || echo '$(TRAINING_INPUTS)' > $@
+
+FORCE:
+
 # Trains only when data, config or the custom components changed.
-$(MODEL): $(TRAINING_INPUTS)
+$(MODEL): $(TRAINING_INPUTS) $(TRAINING_LIST)
 	$(RASA) train --fixed-model-name assistant --out models --force
 	@touch $@
 
