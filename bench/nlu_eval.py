@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Twenty-eight generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Twenty-nine generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -242,12 +242,21 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # printed by mistake (a rule-firing check that read every file in bench/data) before it was ever measured. Nothing
 # was tuned on it. Its first measurement, right after (7a24c04): recall 0.967, explicit 1.000, false-positive rate
 # 0.044; it is no longer a blind set.
-# The twenty-ninth (`SEALED_CRISIS_SETS`; sheet-metal workers, midwives, court clerks, long-haul pilots, ice-road
+# The twenty-ninth ("twentyninth", same rules for its writer; sheet-metal workers, midwives, court clerks, long-haul pilots, ice-road
 # truckers, pharmacists, foster teens ageing out, rugby players, park rangers, call-centre staff, POTS, lupus,
 # Crohn's and long COVID, carers of parents with dementia, Somali-, Ukrainian- and Brazilian-influenced English,
 # crypto losses, widows in their 30s, answers to "what brings you here?", chat replies quoted back; 10 rows
-# dropped) was written at the end of that round and has never been measured or read: the next round measures it
-# first.
+# dropped) was written at the end of that round and sealed. Its first measurement (47d5968, 2026-12-07, before any
+# change of that round): recall 0.957 (90/94), explicit 0.970 (32/33), false-positive rate 0.071 (8/112); its
+# misses and false alarms were then read and tuned on.
+# The thirtieth (`SEALED_CRISIS_SETS`; merchant-marine engineers, hospice chaplains, ER registration clerks, bus
+# drivers and commuters, fishermen, piano teachers, orthodontists, stage actors, oil-rig crews, kindergarten
+# teachers, wedding photographers, assisted-living residents, college athletes, hairdressers, fibromyalgia,
+# tinnitus, migraine and spinal-cord injury, carers of partners with cancer, Polish-, Vietnamese-, Nigerian- and
+# Arabic-influenced English, layoffs and bankruptcy, people released from prison, trans adults, grandparents raising
+# grandchildren, one-line answers to "are you safe right now?", screening items pasted back; no rows dropped) was
+# written by a helper that saw no repository file, at the start of the round that read the twenty-ninth, and has
+# never been measured or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -278,10 +287,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentysixth.csv",
     "crisis_messages_twentyseventh.csv",
     "crisis_messages_twentyeighth.csv",
+    "crisis_messages_twentyninth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_twentyninth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_thirtieth_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
