@@ -124,6 +124,9 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("i have a date picked. friday", "first_person_intent"),
         ("i have the pills out on the table", "first_person_intent"),
         ("i keep hoping i'll get sick and just die", "first_person_intent"),
+        # Family named in Spanish; a goodbye with an apology.
+        ("mi hija says she wants to die", "third_party"),
+        ("my cousin posted a video saying sorry and goodbye and now his phone is off", "third_party"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
