@@ -284,6 +284,8 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I have a date picked for my consult",
         "I don't think I'll ever kill myself",
         "there's no way I'd hurt myself",
+        "What counts as an intentional overdose?",
+        "what does ctb mean?",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
