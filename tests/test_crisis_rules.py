@@ -285,6 +285,7 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I don't think I'll ever kill myself",
         "there's no way I'd hurt myself",
         "What counts as an intentional overdose?",
+        "I won't be here next week, I'm traveling in order to see my mom. Can I reschedule?",
         "what does ctb mean?",
     ],
 )

@@ -267,7 +267,7 @@ class CrisisMatcher:
         subject = span.start - 1
         while subject > sentence_start and doc[subject].lower_ in self.words["subject_helpers"]:
             subject -= 1
-        if subject >= sentence_start and self._new_subject(doc, doc[subject], sentence_start):
+        if self._new_subject(doc, doc[subject], sentence_start):
             return False
         counted = 0
         for i in range(span.start - 1, max(sentence_start, span.start - 8) - 1, -1):
