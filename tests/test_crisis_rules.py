@@ -127,6 +127,8 @@ def groups(nlp: Language, text: str) -> set[str]:
         # Family named in Spanish; a goodbye with an apology.
         ("mi hija says she wants to die", "third_party"),
         ("my cousin posted a video saying sorry and goodbye and now his phone is off", "third_party"),
+        # The coded bus, told apart from the city one by never ending.
+        ("catching the forever bus after work. this is goodbye", "explicit_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -287,6 +289,11 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "What counts as an intentional overdose?",
         "I won't be here next week, I'm traveling in order to see my mom. Can I reschedule?",
         "what does ctb mean?",
+        # A screening item asked about, a workplace's patients, a past dated by the next sentence, a shift away.
+        "If I mention suicidal thoughts during the screening, do you call the police?",
+        "I work in an ER and we see lots of patients after overdoses. Do you take referrals?",
+        "I burned myself a few times when I was lonely. It stopped 10 years ago.",
+        "Won't be around next week, it's crew change. I'll book when I'm home.",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -368,6 +375,10 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "suicide never crossed my mind until this month",
         # The coded bus has no destination; the bus look-alikes need one.
         "gonna catch the bus tonight, u know the one",
+        # A stretch of hours is no past; an overdose of one's own is no workplace's.
+        "I cut myself last night. It stopped bleeding an hour ago.",
+        "people after my overdose last week stopped calling",
+        "won't be around much longer. when i get home tonight i'm taking all my pills",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
