@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Twenty-nine generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Thirty generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -249,14 +249,24 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # dropped) was written at the end of that round and sealed. Its first measurement (47d5968, 2026-12-07, before any
 # change of that round): recall 0.957 (90/94), explicit 0.970 (32/33), false-positive rate 0.071 (8/112); its
 # misses and false alarms were then read and tuned on.
-# The thirtieth (`SEALED_CRISIS_SETS`; merchant-marine engineers, hospice chaplains, ER registration clerks, bus
+# The thirtieth ("thirtieth"; merchant-marine engineers, hospice chaplains, ER registration clerks, bus
 # drivers and commuters, fishermen, piano teachers, orthodontists, stage actors, oil-rig crews, kindergarten
 # teachers, wedding photographers, assisted-living residents, college athletes, hairdressers, fibromyalgia,
 # tinnitus, migraine and spinal-cord injury, carers of partners with cancer, Polish-, Vietnamese-, Nigerian- and
 # Arabic-influenced English, layoffs and bankruptcy, people released from prison, trans adults, grandparents raising
 # grandchildren, one-line answers to "are you safe right now?", screening items pasted back; no rows dropped) was
-# written by a helper that saw no repository file, at the start of the round that read the twenty-ninth, and has
-# never been measured or read: the next round measures it first.
+# written by a helper that saw no repository file, at the start of the round that read the twenty-ninth, and sealed.
+# Its first measurement (8b40332, 2026-12-07, before any change of the next round): recall 0.990 (95/96), explicit
+# 1.000 (34/34), false-positive rate 0.058 (7/120); its miss and false alarms were then read and tuned on.
+# The thirty-first (`SEALED_CRISIS_SETS`; glassblowers, tow-truck drivers, sign-language interpreters, zookeepers,
+# locksmiths, power-plant operators, late-night radio hosts, surgical residents, seasonal fruit pickers, elevator
+# technicians, pastry chefs, competitive gamers, ultramarathon runners, museum guards, crane operators, cluster
+# headaches, Ehlers-Danlos syndrome, Parkinson's, psoriasis and hearing loss, carers of an autistic adult child,
+# refugees, people on probation, eviction and student loans, widowed fathers, Korean-, Ghanaian-, Russian- and
+# Portuguese-influenced English, voice-to-text errors, answers to "how are you feeling today?", answers pasted into
+# the questionnaire; 10 rows dropped as too close to a training or benchmark text) was written by a helper that saw
+# no repository file, at the start of the round that read the thirtieth, and has never been measured or read: the
+# next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -288,10 +298,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentyseventh.csv",
     "crisis_messages_twentyeighth.csv",
     "crisis_messages_twentyninth.csv",
+    "crisis_messages_thirtieth.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_thirtieth_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_thirtyfirst_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
