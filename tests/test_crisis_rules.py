@@ -129,6 +129,10 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("my cousin posted a video saying sorry and goodbye and now his phone is off", "third_party"),
         # The coded bus, told apart from the city one by never ending.
         ("catching the forever bus after work. this is goodbye", "explicit_intent"),
+        # Spanish, whose verb carries the "I".
+        ("ojalá no despertarme nunca", "explicit_intent"),
+        ("estoy harta, me quiero morir", "explicit_intent"),
+        ("mi hermana dice que quiere quitarse la vida", "third_party"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -294,6 +298,8 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I work in an ER and we see lots of patients after overdoses. Do you take referrals?",
         "I burned myself a few times when I was lonely. It stopped 10 years ago.",
         "Won't be around next week, it's crew change. I'll book when I'm home.",
+        "me voy a morir de la risa con este video",
+        "no quiero vivir en esta ciudad, me mudo en marzo",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
