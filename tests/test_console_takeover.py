@@ -72,6 +72,15 @@ def test_staff_take_over_silences_the_assistant_and_hand_back_restores_it(stack:
     assert "988" in bot_events(assistant, patient)[-1]["text"]
     assert "Crisis detected" in staff.get(f"/conversations/{patient}").text
 
+    # "I'm not safe" gets the urgent reply (911, the ER), as it would from the assistant.
+    assert assistant.send("I'm not safe right now", patient) == []
+
+    def urgent_reply_sent() -> bool:
+        return any((e.get("metadata") or {}).get("utter_action") == "utter_crisis_urgent" for e in bot_events(assistant, patient))
+
+    assert wait_for(urgent_reply_sent), "the watcher answers 'I'm not safe' with the urgent reply during a take-over"
+    assert "911" in bot_events(assistant, patient)[-1]["text"]
+
     page = staff.submit(f"/conversations/{patient}/handback").text
     assert "The assistant answers this conversation again" in page and "handed back to the assistant" in page
     assert texts(assistant.send("hello", patient)), "the assistant answers again after hand-back"

@@ -138,6 +138,7 @@ def test_not_safe_as_a_first_message_is_recorded_as_an_escalation(assistant: Ass
     text = texts(assistant.send("I'm not safe right now", sender))
     assert "911" in text and "988" in text
     assert assistant.slot(sender, "crisis_detected") is True, "staff tools and alerts read this slot"
+    assert assistant.slot(sender, "crisis_signal") == "not_safe", "the slot names what escalated, as the alert does"
     assert "still here" in texts(assistant.send("are you still there?", sender))
 
 

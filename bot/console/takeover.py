@@ -10,7 +10,8 @@ While Rasa is paused it still parses every message, so the crisis detector still
 runs and the alert broker still records crisis turns, but Rasa predicts no
 reply. So that a person in crisis still gets the crisis lines at once, the
 console's watcher sends `utter_crisis` for every new crisis alert in a
-taken-over conversation. It also hands a conversation back to the assistant
+taken-over conversation, or `utter_crisis_urgent` when the person said they are
+not safe, as the assistant itself would have answered. It also hands a conversation back to the assistant
 when staff have not written in it for 30 minutes.
 """
 
@@ -36,6 +37,9 @@ logger = logging.getLogger(__name__)
 # (bot.channels: `webchat` over Socket.IO, `twilio` SMS; and Rasa's own `socketio`).
 PUSH_CHANNELS = {"webchat", "twilio", "socketio"}
 CRISIS_RESPONSE = "utter_crisis"
+# The alert detector bot.alerts.broker records for "I'm not safe", and the reply Rasa's rules give it.
+URGENT_DETECTOR = "not_safe"
+URGENT_RESPONSE = "utter_crisis_urgent"
 # Rasa's rules expect every user turn to follow `action_listen`; actions run from outside the
 # prediction loop do not add it, and without it the assistant would not answer after hand-back.
 LISTEN = {"event": "action", "name": "action_listen"}
@@ -139,8 +143,11 @@ async def answer_crises(engine: Engine, api: RasaApi) -> int:
             .where(table.c.ended_at.is_(None), alerts.c.id > table.c.crisis_alert_seen)
             .group_by(table.c.id, table.c.sender_id)
         ).all()
+        detectors = dict(
+            connection.execute(sa.select(alerts.c.id, alerts.c.detector).where(alerts.c.id.in_([row.newest for row in due]))).all()
+        )
     for takeover_id, sender_id, newest in due:
-        await api.execute(sender_id, CRISIS_RESPONSE)
+        await api.execute(sender_id, URGENT_RESPONSE if detectors.get(newest) == URGENT_DETECTOR else CRISIS_RESPONSE)
         await api.append_events(sender_id, [LISTEN])
         with engine.begin() as connection:
             connection.execute(sa.update(table).where(table.c.id == takeover_id).values(crisis_alert_seen=newest))
