@@ -133,6 +133,8 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("ojalá no despertarme nunca", "explicit_intent"),
         ("estoy harta, me quiero morir", "explicit_intent"),
         ("mi hermana dice que quiere quitarse la vida", "third_party"),
+        # A drug drawn up for oneself.
+        ("sat there with a syringe deciding whether to inject it into my own arm", "first_person_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -300,6 +302,10 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "Won't be around next week, it's crew change. I'll book when I'm home.",
         "me voy a morir de la risa con este video",
         "no quiero vivir en esta ciudad, me mudo en marzo",
+        # Scars still there, a connection about to drop, a day's last message.
+        "I cut myself as a teen. Haven't in 20 years. The scars are still visible though.",
+        "on a roof with one bar, my connection's going to die, will call back",
+        "this is my last message for today, out of data",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -385,6 +391,8 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "I cut myself last night. It stopped bleeding an hour ago.",
         "people after my overdose last week stopped calling",
         "won't be around much longer. when i get home tonight i'm taking all my pills",
+        "I cut myself as a teenager and the urge is still there",
+        "my last message for my family is written. I'm done",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:
