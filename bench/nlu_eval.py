@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Thirty generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Thirty-one generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -258,15 +258,26 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # written by a helper that saw no repository file, at the start of the round that read the twenty-ninth, and sealed.
 # Its first measurement (8b40332, 2026-12-07, before any change of the next round): recall 0.990 (95/96), explicit
 # 1.000 (34/34), false-positive rate 0.058 (7/120); its miss and false alarms were then read and tuned on.
-# The thirty-first (`SEALED_CRISIS_SETS`; glassblowers, tow-truck drivers, sign-language interpreters, zookeepers,
+# The thirty-first ("thirtyfirst"; glassblowers, tow-truck drivers, sign-language interpreters, zookeepers,
 # locksmiths, power-plant operators, late-night radio hosts, surgical residents, seasonal fruit pickers, elevator
 # technicians, pastry chefs, competitive gamers, ultramarathon runners, museum guards, crane operators, cluster
 # headaches, Ehlers-Danlos syndrome, Parkinson's, psoriasis and hearing loss, carers of an autistic adult child,
 # refugees, people on probation, eviction and student loans, widowed fathers, Korean-, Ghanaian-, Russian- and
 # Portuguese-influenced English, voice-to-text errors, answers to "how are you feeling today?", answers pasted into
 # the questionnaire; 10 rows dropped as too close to a training or benchmark text) was written by a helper that saw
-# no repository file, at the start of the round that read the thirtieth, and has never been measured or read: the
-# next round measures it first.
+# no repository file, at the start of the round that read the thirtieth, and sealed. Its first measurement (2b5bcf4,
+# 2026-12-07, after that round): recall 0.990 (104/105), explicit 1.000 (35/35), false-positive rate 0.097 (11/113);
+# its miss and false alarms were then read and tuned on.
+# The thirty-second (`SEALED_CRISIS_SETS`; blacksmiths, air-ambulance nurses, court interpreters, sheep shearers,
+# subway track workers, wedding caterers, subtitle translators, forensic accountants, rodeo riders, luthiers,
+# night-shift bakers, long-distance swimmers, mountain guides, church organists, school-bus mechanics, data-centre
+# technicians, esports coaches, hospice volunteers, sickle cell disease, lupus, chronic Lyme, vertigo, stroke
+# survivors, amputees, new immigrants, people leaving cults, foster parents, gamblers in recovery, divorced fathers,
+# empty-nest mothers, Haitian-Creole-, Turkish-, Filipino- and Jamaican-influenced English, dictated messages,
+# answers to "anything else you'd like us to know?" and to "how would you rate your mood from 1 to 10?"; 15 rows
+# dropped as too close to a training or benchmark text) was written by a helper that saw no repository file, at the
+# start of the round that read the thirty-first, and has never been measured or read: the next round measures it
+# first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -299,10 +310,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentyeighth.csv",
     "crisis_messages_twentyninth.csv",
     "crisis_messages_thirtieth.csv",
+    "crisis_messages_thirtyfirst.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_thirtyfirst_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_thirtysecond_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
