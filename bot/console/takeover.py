@@ -11,8 +11,9 @@ runs and the alert broker still records crisis turns, but Rasa predicts no
 reply. So that a person in crisis still gets the crisis lines at once, the
 console's watcher sends `utter_crisis` for every new crisis alert in a
 taken-over conversation, or `utter_crisis_urgent` when the person said they are
-not safe, as the assistant itself would have answered. It also hands a conversation back to the assistant
-when staff have not written in it for 30 minutes.
+not safe, as the assistant itself would have answered. It also hands a
+conversation back to the assistant when staff have not written in it for 30
+minutes.
 """
 
 from __future__ import annotations
