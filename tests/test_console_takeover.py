@@ -79,7 +79,7 @@ def test_staff_take_over_silences_the_assistant_and_hand_back_restores_it(stack:
         return any((e.get("metadata") or {}).get("utter_action") == "utter_crisis_urgent" for e in bot_events(assistant, patient))
 
     assert wait_for(urgent_reply_sent), "the watcher answers 'I'm not safe' with the urgent reply during a take-over"
-    assert "911" in bot_events(assistant, patient)[-1]["text"]
+    assert "call **911** now" in bot_events(assistant, patient)[-1]["text"]
 
     page = staff.submit(f"/conversations/{patient}/handback").text
     assert "The assistant answers this conversation again" in page and "handed back to the assistant" in page

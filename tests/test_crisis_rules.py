@@ -300,7 +300,8 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I work in an ER and we see lots of patients after overdoses. Do you take referrals?",
         "I burned myself a few times when I was lonely. It stopped 10 years ago.",
         "Won't be around next week, it's crew change. I'll book when I'm home.",
-        "me voy a morir de la risa con este video",
+        "quiero morirme de la risa con este video",
+        "me quiero morir de vergüenza, le mandé el mensaje a mi jefe",
         "no quiero vivir en esta ciudad, me mudo en marzo",
         # Scars still there, a connection about to drop, a day's last message.
         "I cut myself as a teen. Haven't in 20 years. The scars are still visible though.",

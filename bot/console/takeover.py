@@ -144,9 +144,10 @@ async def answer_crises(engine: Engine, api: RasaApi) -> int:
             .where(table.c.ended_at.is_(None), alerts.c.id > table.c.crisis_alert_seen)
             .group_by(table.c.id, table.c.sender_id)
         ).all()
-        detectors = dict(
-            connection.execute(sa.select(alerts.c.id, alerts.c.detector).where(alerts.c.id.in_([row.newest for row in due]))).all()
-        )
+        if not due:
+            return 0
+        query = sa.select(alerts.c.id, alerts.c.detector).where(alerts.c.id.in_([row.newest for row in due]))
+        detectors = dict(connection.execute(query).all())
     for takeover_id, sender_id, newest in due:
         await api.execute(sender_id, URGENT_RESPONSE if detectors.get(newest) == URGENT_DETECTOR else CRISIS_RESPONSE)
         await api.append_events(sender_id, [LISTEN])

@@ -264,6 +264,8 @@ class CrisisMatcher:
     def _negated(self, doc: Doc, span: Span) -> bool:
         breaks = self.words["clause_breaks"]
         sentence_start = _sentence(doc, span).start
+        if span.start == sentence_start:
+            return False  # nothing before the phrase in its sentence can negate it
         subject = span.start - 1
         while subject > sentence_start and doc[subject].lower_ in self.words["subject_helpers"]:
             subject -= 1
