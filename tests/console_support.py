@@ -160,9 +160,12 @@ FLAGS = [  # as bot.intake.flags.Flag.as_dict() stores them
 ]
 
 
-def add_intake(engine: sa.engine.Engine, sender_id: str, status: str = "submitted", **answers: Any) -> int:
-    """An intake row as the intake forms write it: answers and flags encrypted, totals and bands in clear."""
-    now = time.time()
+def add_intake(engine: sa.engine.Engine, sender_id: str, status: str = "submitted", now: float | None = None, **answers: Any) -> int:
+    """An intake row as the intake forms write it: answers and flags encrypted, totals and bands in clear.
+
+    Started ten minutes and submitted one minute before `now` (the present unless given).
+    """
+    now = time.time() if now is None else now
     values = {f"phq9_{n}": v for n, v in enumerate(PHQ9, start=1)} | {f"gad7_{n}": v for n, v in enumerate(GAD7, start=1)}
     values.update({"full_name": "Jordan Rivera", "phone": "+1 (555) 010-2030", "current_medications": ["sertraline", "lisinopril"]})
     values.update(answers)

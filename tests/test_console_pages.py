@@ -192,15 +192,17 @@ def test_started_intake_exports_as_in_progress(console: Console, staff: Staff) -
 
 
 def test_unanswered_questions_are_grouped_and_counted_with_daily_figures(console: Console, staff: Staff) -> None:
-    add_events(console.engine, "a", [{"user": "Do you take Aetna?"}, {"action": "utter_dont_know"}, {"bot": "I don't know."}])
-    add_events(console.engine, "b", [{"user": "do you take aetna"}, {"action": "utter_dont_know"}])
-    add_events(console.engine, "c", [{"user": "where do I park"}, {"action": "action_offer_topics"}])
-    add_events(console.engine, "d", [{"user": "how much is it"}, {"action": "utter_faq"}])
-    add_intake(console.engine, "d")
-    add_alert(console.engine, "a")
+    noon_yesterday = (time.time() // 86400 - 1) * 86400 + 12 * 3600  # one UTC day whenever the test runs, even at midnight
+    dont_know = [{"user": "Do you take Aetna?"}, {"action": "utter_dont_know"}, {"bot": "I don't know."}]
+    add_events(console.engine, "a", dont_know, noon_yesterday)
+    add_events(console.engine, "b", [{"user": "do you take aetna"}, {"action": "utter_dont_know"}], noon_yesterday)
+    add_events(console.engine, "c", [{"user": "where do I park"}, {"action": "action_offer_topics"}], noon_yesterday)
+    add_events(console.engine, "d", [{"user": "how much is it"}, {"action": "utter_faq"}], noon_yesterday)
+    add_intake(console.engine, "d", now=noon_yesterday)
+    add_alert(console.engine, "a", created_at=noon_yesterday)
     page = staff.get("/insights").text
     assert "<td>do you take aetna</td><td>2</td><td>2</td><td>I don&#39;t know (2)</td>" in page
     assert "<td>where do I park</td><td>1</td><td>1</td><td>Low confidence: offered topics (1)</td>" in page
     assert "how much is it" not in page
-    today = time.strftime("%Y-%m-%d", time.gmtime())
-    assert f"<tr><td>{today}</td><td>4</td><td>1</td><td>1</td><td>1</td><td>3</td></tr>" in page
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(noon_yesterday))
+    assert f"<tr><td>{yesterday}</td><td>4</td><td>1</td><td>1</td><td>1</td><td>3</td></tr>" in page
