@@ -135,6 +135,12 @@ def groups(nlp: Language, text: str) -> set[str]:
         ("mi hermana dice que quiere quitarse la vida", "third_party"),
         # A drug drawn up for oneself.
         ("sat there with a syringe deciding whether to inject it into my own arm", "first_person_intent"),
+        # Swimming out until strength gives out; never getting up again; "mi" for "I" in Caribbean English.
+        ("the plan is to swim out past the pier after dark until i can't anymore", "explicit_intent"),
+        ("some nights mi wish mi could lie down and never get up again", "negated_will_to_live"),
+        # "can't" is "ca" and "n't" to the tokenizer.
+        ("i can't last past sunday", "negated_will_to_live"),
+        ("rage quitting life tonight, gg everyone", "explicit_intent"),
     ],
 )
 def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Language, text: str, group: str) -> None:
@@ -307,6 +313,14 @@ def test_crisis_phrases_are_found_through_inflection_typos_and_slang(nlp: Langua
         "I cut myself as a teen. Haven't in 20 years. The scars are still visible though.",
         "on a roof with one bar, my connection's going to die, will call back",
         "this is my last message for today, out of data",
+        # A past dated by the sentence before or after; a school; a distance; embarrassment; a channel changed.
+        "I moved abroad twelve years ago. Back then I tried to kill myself once. Now I run a bakery.",
+        "I overdosed the winter after the crash. I've been stable since 2013 and I teach now.",
+        "I cut myself in law school, long resolved.",
+        "ran a 15 km trail race, legs are dead",
+        "we lost the final in the last second, i wanted to die right there lol",
+        "this is my last text on this line, I'm switching to email",
+        "thinking of quitting life insurance through work, is ketamine covered by my health plan?",
     ],
 )
 def test_look_alikes_do_not_match(nlp: Language, text: str) -> None:
@@ -394,6 +408,12 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "won't be around much longer. when i get home tonight i'm taking all my pills",
         "I cut myself as a teenager and the urge is still there",
         "my last message for my family is written. I'm done",
+        # What stands a past down needs a past: "back then" after last week, "stable since" without a date.
+        "I overdosed last week. Back then I was using.",
+        "I tried to kill myself on Friday. I've been stable since.",
+        "i want 2 kms",
+        "i want to die right there on the tracks",
+        "this is my last message, I'm moving to a better place",
     ],
 )
 def test_what_stands_down_a_look_alike_does_not_stand_down_a_crisis(nlp: Language, text: str) -> None:

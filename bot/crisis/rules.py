@@ -31,6 +31,9 @@ SPAN_KEY = "crisis"
 # reads a message without them.
 EVERYDAY_KEY = "everyday"
 _GAP = "..."
+_NUMBER = "#"
+# Texting writes these for "to" and "for" ("i want 2 kms"): no number then.
+_NUMBERS_FOR_WORDS = ["2", "4"]
 # A pattern word such as "[MEDICATION]": any token of that entity type (the pipeline's entity ruler).
 _ENTITY = re.compile(r"\[[A-Z_]+\]")
 
@@ -75,6 +78,8 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
                 tokens.append({"_": {"cnorm": {"IN": lists[part[1:-1]]}}})
             elif _ENTITY.fullmatch(part):
                 tokens.append({"ENT_TYPE": part[1:-1]})
+            elif part == _NUMBER:
+                tokens.append({"LIKE_NUM": True, "LOWER": {"NOT_IN": _NUMBERS_FOR_WORDS}})
             elif part.startswith("="):
                 tokens.append({"LOWER": part[1:].lower()})
             else:
@@ -138,6 +143,7 @@ def compile_patterns(data: dict[str, Any], lemmatize: Callable[[str], list[str]]
         "away_reasons": sequences("away_reasons"),
         "finality_cues": sequences("finality_cues"),
         "dating_openers": sequences("dating_openers"),
+        "back_references": sequences("back_references"),
         "own_sentence_present_cues": [str(w).lower() for w in data["own_sentence_present_cues"]],
         "present_cues": words("present_cues"),
         "negations": words("negations"),
@@ -392,7 +398,7 @@ class CrisisMatcher:
         own_sentence = self.words["own_sentence_present_cues"]
         if any(self._present_cue(doc, t) for t in doc if t.lower_ not in own_sentence or sentence.start <= t.i < sentence.end):
             return False
-        return self._has_past_cue(sentence) or self._dated_by_next(doc, sentence)
+        return self._has_past_cue(sentence) or self._dated_by_next(doc, sentence) or self._dated_by_previous(doc, sentence)
 
     def _has_past_cue(self, sentence: Span) -> bool:
         return (
@@ -409,7 +415,21 @@ class CrisisMatcher:
             return False
         following = doc[sentence.end].sent
         opening = [t._.cnorm for t in following[:2]]
-        return opening in self.compiled["dating_openers"] and self._has_past_cue(following)
+        return (opening in self.compiled["dating_openers"] or self._over_since(following)) and self._has_past_cue(following)
+
+    def _over_since(self, sentence: Span) -> bool:
+        """ "I've been stable since 2014": a state of being well, and since when."""
+        norms = [t._.cnorm for t in sentence]
+        return any(a in self.words["resolved_states"] and b == "since" for a, b in zip(norms, norms[1:], strict=False))
+
+    def _dated_by_previous(self, doc: Doc, sentence: Span) -> bool:
+        """The sentence before says when: "I left a cult eight years ago. Back then I tried to end my life once." """
+        if sentence.start == 0:
+            return False
+        preceding = doc[sentence.start - 1].sent
+        return any(self._opens(doc, sentence.start, words) for words in self.compiled["back_references"]) and self._has_past_cue(
+            preceding
+        )
 
     def _cue_ends(self, sentence: Span, cue: list[str]) -> Iterable[int]:
         """Where the cue ends in the sentence, skipping cues that say where the writer is now: "I'm in my 30s"."""
