@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import Assistant, new_sender, texts
 
-CRISIS_LINES = ("988", "741741", "911", "Trevor Project", "press 1")
+CRISIS_LINES = ("988", "741741", "911", "Trevor Project", "press 1", "marque 2")
 
 
 def assert_crisis_reply(replies: list[dict]) -> None:

@@ -105,7 +105,7 @@ def test_faq_by_sms_answers_in_sms_sized_texts_and_warns_once_that_sms_is_unencr
 def test_crisis_by_sms_gets_the_resources_in_one_text_first(phone: Phone) -> None:
     replies = phone.text(CRISIS)
     crisis = replies[0]
-    assert "988" in crisis and "741741" in crisis
+    assert "988" in crisis and "741741" in crisis and "marque 2" in crisis
     assert len(crisis) <= SMS_LIMIT
     assert not any("988" in body and "741741" in body for body in replies[1:]), "the crisis reply must be one SMS"
     assert phone.assistant.slot(phone.sender_id, "crisis_detected") is True
