@@ -108,7 +108,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
     return next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == SIGNAL_ENTITY), "intent")
 
 
-# Thirty-one generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
+# Thirty-two generations of the crisis set, plus one sealed. The first (2026-11-24) had its misses read while the model was tuned,
 # so its figures are optimistic. The second ("unseen", 2026-12-01) was written by someone who saw neither the
 # training data nor the detector; it was measured once as written, then its misses were read and fixed, so it
 # is now optimistic too. The third ("fresh", same day, same rules for its writer) was first measured after
@@ -268,7 +268,7 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # no repository file, at the start of the round that read the thirtieth, and sealed. Its first measurement (2b5bcf4,
 # 2026-12-07, after that round): recall 0.990 (104/105), explicit 1.000 (35/35), false-positive rate 0.097 (11/113);
 # its miss and false alarms were then read and tuned on.
-# The thirty-second (`SEALED_CRISIS_SETS`; blacksmiths, air-ambulance nurses, court interpreters, sheep shearers,
+# The thirty-second ("thirtysecond"; blacksmiths, air-ambulance nurses, court interpreters, sheep shearers,
 # subway track workers, wedding caterers, subtitle translators, forensic accountants, rodeo riders, luthiers,
 # night-shift bakers, long-distance swimmers, mountain guides, church organists, school-bus mechanics, data-centre
 # technicians, esports coaches, hospice volunteers, sickle cell disease, lupus, chronic Lyme, vertigo, stroke
@@ -276,8 +276,22 @@ async def crisis_signal(agent: Agent, text: str) -> str | None:
 # empty-nest mothers, Haitian-Creole-, Turkish-, Filipino- and Jamaican-influenced English, dictated messages,
 # answers to "anything else you'd like us to know?" and to "how would you rate your mood from 1 to 10?"; 15 rows
 # dropped as too close to a training or benchmark text) was written by a helper that saw no repository file, at the
-# start of the round that read the thirty-first, and has never been measured or read: the next round measures it
-# first.
+# start of the round that read the thirty-first, and sealed. Its first measurement (3ca83bd, 2026-12-08, before any
+# change of the next round): recall 0.981 (102/104), explicit 0.972 (35/36: swimming out past the buoys "until I
+# can't anymore"), false-positive rate 0.128 (14/109: 6 from the rules, 8 from the classifier); its misses and false
+# alarms were then read and tuned on: after that round's rules, recall 1.000 (104/104) and 8 false alarms, all the
+# classifier's; training examples for those 8 were tried and left out (see the round's commit). Just before that
+# measurement one safe row, a tenant's new billing address, was printed by a debug log line; it was neither a miss
+# nor a false alarm, and nothing was tuned on it.
+# The thirty-third (`SEALED_CRISIS_SETS`; deep-sea divers, cheesemakers, bridge inspectors, puppeteers, snowplow
+# drivers, veterinary nurses, taxidermists, opera choristers, lifeguards, potters, hotel night auditors,
+# transplant coordinators, bike couriers, wind-turbine technicians, archivists, dog groomers, ski patrollers, customs
+# officers, cystic fibrosis, epilepsy, rheumatoid arthritis, dialysis, tinnitus, burn survivors, teen parents,
+# adoptees, retirees, carers of twins, farmworkers after a flood, business owners after a fire, Irish-, Nepali-,
+# Mexican- and Zimbabwean-influenced English, messages written by a friend, answers to "what would you like help
+# with today?" and to "have you had any thoughts of harming yourself in the past two weeks?"; 11 rows dropped as
+# too close to a training or benchmark text) was written by a helper that saw no repository file, at the start of
+# the round that read the thirty-second, and has never been measured or read: the next round measures it first.
 # Each tuning round needs a new blind set after it.
 PROJECT_CRISIS_SETS = (
     "crisis_messages.csv",
@@ -311,10 +325,11 @@ PROJECT_CRISIS_SETS = (
     "crisis_messages_twentyninth.csv",
     "crisis_messages_thirtieth.csv",
     "crisis_messages_thirtyfirst.csv",
+    "crisis_messages_thirtysecond.csv",
 )
 # Written for the next round and kept out of the benchmark until then, so that its first measurement is honest.
 # tests/test_benchmark_sets.py keeps it out of the training data too.
-SEALED_CRISIS_SETS = ("crisis_messages_thirtysecond_sealed.csv",)
+SEALED_CRISIS_SETS = ("crisis_messages_thirtythird_sealed.csv",)
 PROJECT_FAQ_SETS = ("faq_paraphrases.csv", "faq_paraphrases_unseen.csv")
 EXPLICIT = {"explicit_intent", "plan_or_means", "recent_attempt"}
 
