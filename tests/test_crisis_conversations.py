@@ -106,6 +106,14 @@ def test_denial_is_answered_kindly_and_mentions_988(assistant: Assistant) -> Non
     assert "988" in text and "Thank you for telling me" in text
 
 
+def test_a_past_told_as_past_is_acknowledged_without_naming_a_feeling(assistant: Assistant) -> None:
+    sender = new_sender()
+    text = texts(assistant.send("I tried to end my life twelve years ago. I've been well since 2015.", sender))
+    assert "Thank you for telling me" in text and "clinician" in text and "988" in text
+    assert "numb" not in text, "the acknowledgement read a twelve-year-old history as numbness now"
+    assert assistant.slot(sender, "crisis_detected") is False
+
+
 def test_the_assistant_stays_after_a_crisis(assistant: Assistant) -> None:
     sender = new_sender()
     assert_crisis_reply(assistant.send("i dont want to live anymore", sender))
