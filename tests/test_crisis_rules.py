@@ -412,6 +412,9 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         "I overdosed last week. Back then I was using.",
         "I tried to kill myself on Friday. I've been stable since.",
         "i want 2 kms",
+        # A school or the army after a close person says who they are, not when: "my son in college".
+        "my son in college is suicidal",
+        "my brother in the army is cutting himself",
         "i want to die right there on the tracks",
         "this is my last message, I'm moving to a better place",
     ],

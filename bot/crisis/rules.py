@@ -432,10 +432,17 @@ class CrisisMatcher:
         )
 
     def _cue_ends(self, sentence: Span, cue: list[str]) -> Iterable[int]:
-        """Where the cue ends in the sentence, skipping cues that say where the writer is now: "I'm in my 30s"."""
+        """Where the cue ends in the sentence, skipping cues that say where someone is now.
+
+        After a present copula it is the writer ("I'm in my 30s"); after a close person, who that person is ("my son
+        in college is suicidal").
+        """
         norms = [t._.cnorm for t in sentence]
         for i in range(len(norms) - len(cue) + 1):
-            if norms[i : i + len(cue)] == cue and not (i and sentence[i - 1].lower_ in self.words["present_copulas"]):
+            if norms[i : i + len(cue)] != cue:
+                continue
+            before = sentence[i - 1] if i else None
+            if before is None or (before.lower_ not in self.words["present_copulas"] and before._.cnorm not in self.words["close"]):
                 yield i + len(cue)
 
     def _past_cue_in(self, sentence: Span, cue: list[str]) -> bool:
