@@ -415,6 +415,8 @@ def test_a_present_cue_overrides_a_past_one(nlp: Language) -> None:
         # A school or the army after a close person says who they are, not when: "my son in college".
         "my son in college is suicidal",
         "my brother in the army is cutting himself",
+        # Service can be now: "in the army" is no past cue.
+        "i've been cutting myself in the army barracks",
         "i want to die right there on the tracks",
         "this is my last message, I'm moving to a better place",
     ],
